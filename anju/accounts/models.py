@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from anju.regions.codes import PREFIX_RE
+
+
+class DepartmentKind(models.TextChoices):
+    HRSS = "hrss", _("人力资源和社会保障局")
+    CIVIL_AFFAIRS = "civil_affairs", _("民政局")
+    FINANCE = "finance", _("财政局")
+    TRADE_UNION = "trade_union", _("总工会")
+    WOMENS_FEDERATION = "womens_federation", _("妇联")
+    EDUCATION = "education", _("教育局")
+    YOUTH_LEAGUE = "youth_league", _("团委")
+    PUBLICITY = "publicity", _("宣传部")
+    INDUSTRY = "industry", _("工信局")
+    TOWN_STATION = "town_station", _("乡镇（街道）劳动保障站")
+    AUDIT = "audit", _("审计")
+
+
+class Department(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=80)
+    kind = models.CharField(_("类别"), max_length=30, choices=DepartmentKind.choices)
+    region = models.ForeignKey("regions.Region", verbose_name=_("所在地区"), on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["region_id", "kind"]
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("系统管理员")
+    COUNTY_OFFICER = "county_officer", _("市县人社经办人员")
+    TOWN_OFFICER = "town_officer", _("乡镇（街道）经办人员")
+    CIVIL_AFFAIRS = "civil_affairs", _("民政经办人员")
+    UNION = "union", _("工会经办人员")
+    FINANCE = "finance", _("财政经办人员")
+    INSPECTOR = "inspector", _("劳动保障监察员")
+    AUDITOR = "auditor", _("审计人员（只读）")
+
+
+def validate_jurisdiction(value: str) -> None:
+    if value and not PREFIX_RE.match(value):
+        raise ValidationError(_("管辖范围须为 2、4、6、9 或 12 位区划代码前缀。"), code="jurisdiction")
+
+
+class User(AbstractUser):
+    """A staff account. `jurisdiction` is the division-code prefix it may see; empty = everywhere
+    (administrators and auditors only)."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.TOWN_OFFICER)
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    jurisdiction = models.CharField(
+        _("管辖区划前缀"), max_length=12, blank=True, validators=[validate_jurisdiction],
+        help_text=_("例如 3505 泉州市、350581 石狮市、350581001 某街道；留空表示全部（仅管理员、审计）。"),
+    )
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.jurisdiction and self.role not in (Role.ADMIN, Role.AUDITOR):
+            raise ValidationError({"jurisdiction": _("除管理员和审计人员外，必须指定管辖范围。")})

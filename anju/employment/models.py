@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class SizeClass(models.TextChoices):
+    MICRO = "micro", _("微型")
+    SMALL = "small", _("小型")
+    MEDIUM = "medium", _("中型")
+    LARGE = "large", _("大型")
+
+
+class Employer(models.Model):
+    name = models.CharField(_("单位名称"), max_length=120)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    size_class = models.CharField(_("企业规模"), max_length=8, choices=SizeClass.choices)
+    industry = models.CharField(_("行业"), max_length=60, blank=True)
+    staff_count = models.PositiveIntegerField(_("职工人数"), null=True, blank=True)
+    region = models.ForeignKey("regions.Region", verbose_name=_("所在地区"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("用人单位")
+        verbose_name_plural = _("用人单位")
+        indexes = [models.Index(fields=["region"], name="employer_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sme(self) -> bool:
+        return self.size_class != SizeClass.LARGE
+
+
+class Hire(models.Model):
+    """One worker hired by one employer: the contract and the insurance the employer pays."""
+
+    worker = models.ForeignKey("registry.Worker", verbose_name=_("劳动者"), on_delete=models.CASCADE, related_name="hires")
+    employer = models.ForeignKey(Employer, verbose_name=_("用人单位"), on_delete=models.PROTECT, related_name="hires")
+    start_date = models.DateField(_("入职日期"))
+    end_date = models.DateField(_("离职日期"), null=True, blank=True)
+    contract_months = models.PositiveIntegerField(_("合同期限（月）"))
+    pension_insured = models.BooleanField(_("参加养老保险"), default=False)
+    medical_insured = models.BooleanField(_("参加医疗保险"), default=False)
+    unemployment_insured = models.BooleanField(_("参加失业保险"), default=False)
+    pension_premium_monthly = models.DecimalField(_("单位月缴养老保险费（元）"), max_digits=10, decimal_places=2, default=0)
+    medical_premium_monthly = models.DecimalField(_("单位月缴医疗保险费（元）"), max_digits=10, decimal_places=2, default=0)
+    unemployment_premium_monthly = models.DecimalField(
+        _("单位月缴失业保险费（元）"), max_digits=10, decimal_places=2, default=0
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("用工记录")
+        verbose_name_plural = _("用工记录")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="hire_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker.name} @ {self.employer.name}"

@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from anju.lib import crypto
+from anju.registry.choices import (
+    CertificateKind,
+    Education,
+    EmploymentStatus,
+    Gender,
+    Relation,
+    TimelineKind,
+    VisitResult,
+    types_of,
+)
+
+
+class Household(models.Model):
+    household_no = models.CharField(_("户编号"), max_length=40, unique=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所在地区"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("家庭")
+        verbose_name_plural = _("家庭")
+
+    def __str__(self) -> str:
+        return self.household_no
+
+
+class Worker(models.Model):
+    """A person in the ledger. Field names follow ../shared/specs/ledger.md.
+
+    ID and phone numbers are kept encrypted (`*_enc`), with a keyed hash for exact lookup
+    (`*_hash`) and a pre-masked copy for screens, so that lists never decrypt.
+    """
+
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    id_number_enc = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=18, editable=False)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=11, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    hukou_region = models.ForeignKey(
+        "regions.Region", verbose_name=_("户籍地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    residence_region = models.ForeignKey(
+        "regions.Region", verbose_name=_("现居住地"), on_delete=models.PROTECT, related_name="+"
+    )
+    education = models.CharField(_("文化程度"), max_length=12, choices=Education.choices, blank=True)
+    employment_status = models.CharField(_("就业状态"), max_length=16, choices=EmploymentStatus.choices)
+    unemployment_registered_on = models.DateField(_("失业登记日期"), null=True, blank=True)
+    difficulty_mask = models.PositiveIntegerField(_("困难类型"), default=0)
+    pension_insured = models.BooleanField(_("养老保险"), null=True, blank=True)
+    medical_insured = models.BooleanField(_("医疗保险"), null=True, blank=True)
+    unemployment_insured = models.BooleanField(_("失业保险"), null=True, blank=True)
+    injury_insured = models.BooleanField(_("工伤保险"), null=True, blank=True)
+    ui_contribution_months = models.PositiveIntegerField(_("失业保险缴费月数"), null=True, blank=True)
+    # First day of the month; null = unknown, never zero (ledger spec).
+    last_income_month = models.DateField(_("最近有收入月份"), null=True, blank=True)
+    monthly_income = models.DecimalField(_("月收入（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    skills = models.CharField(_("技能特长"), max_length=200, blank=True)
+    desired_occupation = models.CharField(_("求职意向工种"), max_length=100, blank=True)
+    desired_region = models.ForeignKey(
+        "regions.Region", verbose_name=_("期望工作地"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expected_salary = models.DecimalField(_("期望月薪（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    training_willing = models.BooleanField(_("培训意愿"), null=True, blank=True)
+    household = models.ForeignKey(
+        Household, verbose_name=_("户编号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    relation_to_head = models.CharField(_("与户主关系"), max_length=10, choices=Relation.choices, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    last_verified_on = models.DateField(_("最近核实日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("农民工")
+        verbose_name_plural = _("农民工")
+        indexes = [
+            models.Index(fields=["residence_region", "employment_status"], name="worker_region_status"),
+            models.Index(fields=["residence_region", "id"], name="worker_region_id"),
+            models.Index(fields=["employment_status", "unemployment_registered_on"], name="worker_unemployed"),
+            models.Index(fields=["last_verified_on"], name="worker_verified"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    @property
+    def id_number(self) -> str:
+        """The full number. Only `registry.services.worker_reveal_id` may show it to a person."""
+        return crypto.decrypt(self.id_number_enc)
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_enc)
+
+    @property
+    def difficulty_types(self) -> list[str]:
+        return types_of(self.difficulty_mask)
+
+    @property
+    def in_difficulty(self) -> bool:
+        return self.difficulty_mask != 0
+
+    @property
+    def age(self) -> int:
+        from anju.lib.dates import today
+
+        t = today()
+        return t.year - self.birth_date.year - ((t.month, t.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class Certificate(models.Model):
+    worker = models.ForeignKey(Worker, verbose_name=_("持证人"), on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(_("证书类型"), max_length=30, choices=CertificateKind.choices)
+    occupation = models.CharField(_("职业（工种）"), max_length=100)
+    grade = models.PositiveSmallIntegerField(_("等级"), null=True, blank=True)
+    shortage = models.BooleanField(_("紧缺工种"), default=False)
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+    certificate_no = models.CharField(_("证书编号"), max_length=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "certificate_no"], name="certificate_unique_no"),
+            models.CheckConstraint(
+                condition=models.Q(grade__isnull=True) | models.Q(grade__gte=1, grade__lte=5),
+                name="certificate_grade_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occupation} {self.certificate_no}"
+
+
+class VerificationVisit(models.Model):
+    """A house-to-house verification (入户核实): who went, when, what they found."""
+
+    worker = models.ForeignKey(Worker, verbose_name=_("核实对象"), on_delete=models.CASCADE, related_name="visits")
+    visited_on = models.DateField(_("核实日期"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("核实人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(_("核实结果"), max_length=12, choices=VisitResult.choices)
+    findings = models.TextField(_("核实情况"), blank=True)
+    fields_confirmed = models.JSONField(_("核实无误的字段"), default=list, blank=True)
+    corrections = models.JSONField(_("更正的字段"), default=dict, blank=True)  # {field: [before, after]}
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = _("入户核实")
+        verbose_name_plural = _("入户核实")
+
+    def __str__(self) -> str:
+        return f"{self.worker.name} {self.visited_on}"
+
+
+class TimelineEvent(models.Model):
+    """One line on a worker's timeline. Other apps add their own kinds (applications, placements,
+    cases) through `registry.services.timeline_add`."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("时间"), db_index=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("时间线事件")
+        verbose_name_plural = _("时间线事件")
+
+
+class ImportJob(models.Model):
+    """One workbook upload: validated, previewed, then (on confirmation) committed by a task."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("校验中")
+        VALIDATED = "validated", _("待确认")
+        IMPORTING = "importing", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(_("文件名"), max_length=200)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    error_report = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.VALIDATING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)  # created/updated/unchanged/rejected
+    errors = models.JSONField(default=list, blank=True)  # [{sheet,row,column,reason_zh,reason_en}]
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 0 if self.status in (self.Status.VALIDATING, self.Status.IMPORTING) else 100
+        return min(100, int(self.processed_rows * 100 / self.total_rows))

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language is chosen by session/cookie)
+from django.contrib import admin
+from django.urls import include, path
+
+from anju.api.api import api
+
+urlpatterns = [
+    path("", include("anju.core.urls")),
+    path("accounts/", include("anju.accounts.urls")),
+    path("regions/", include("anju.regions.urls")),
+    path("ledger/", include("anju.registry.urls")),
+    path("audit/", include("anju.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
