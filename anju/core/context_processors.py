@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from anju.accounts.permissions import AuditPolicy, WorkerPolicy
+from anju.regions.selectors import region_path
+
+
+def anju(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "perms_ledger": {a: True for a in WorkerPolicy.allowed_actions(user)},
+        "perms_audit": {a: True for a in AuditPolicy.allowed_actions(user)},
+        "jurisdiction_name": region_path(user.jurisdiction.ljust(12, "0")) if user.jurisdiction else "",
+    }

@@ -1,0 +1,102 @@
+"""The ledger list's filters, shared by the list page, the export and the dashboard's links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from anju.lib.dates import today
+from anju.regions.codes import PREFIX_RE, prefix_q
+from anju.registry.choices import DIFFICULTY_BITS, DifficultyType, EmploymentStatus
+from anju.registry.models import Worker
+from anju.registry.selectors import search_workers
+
+SORTS = {
+    "name": "name", "-name": "-name",
+    "birth_date": "birth_date", "-birth_date": "-birth_date",
+    "updated": "updated_at", "-updated": "-updated_at",
+    "verified": "last_verified_on", "-verified": "-last_verified_on",
+    "region": "residence_region_id", "-region": "-residence_region_id",
+}
+
+
+class WorkerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="filter_q",
+                                  widget=forms.TextInput(attrs={"placeholder": _("姓名、完整身份证号或手机尾号 4 位")}))
+    region = django_filters.CharFilter(label=_("地区"), method="filter_region")
+    status = django_filters.ChoiceFilter(label=_("就业状态"), field_name="employment_status", choices=EmploymentStatus.choices,
+                                         empty_label=_("全部状态"))
+    difficulty = django_filters.ChoiceFilter(
+        label=_("困难类型"), method="filter_difficulty",
+        choices=[("any", _("任一困难类型")), *DifficultyType.choices], empty_label=_("全部人员"),
+    )
+    long_unemployed = django_filters.BooleanFilter(label=_("登记失业超过 6 个月"), method="filter_long_unemployed",
+                                                   widget=forms.CheckboxInput)
+    unverified = django_filters.BooleanFilter(label=_("12 个月内未核实"), method="filter_unverified",
+                                              widget=forms.CheckboxInput)
+    sort = django_filters.ChoiceFilter(label=_("排序"), method="filter_sort", empty_label=_("最近登记"),
+                                       choices=[
+                                           ("name", _("姓名")), ("-updated", _("最近更新")), ("verified", _("最久未核实")),
+                                           ("region", _("地区")), ("-birth_date", _("年龄从小到大")), ("birth_date", _("年龄从大到小")),
+                                       ])
+
+    class Meta:
+        model = Worker
+        fields: list[str] = []
+
+    def filter_q(self, qs, name, value):
+        return search_workers(qs, value)
+
+    def filter_region(self, qs, name, value):
+        value = (value or "").strip()
+        if not PREFIX_RE.match(value):
+            return qs.none()
+        return qs.filter(prefix_q("residence_region_id", value.rstrip("0") if len(value) == 12 else value))
+
+    def filter_difficulty(self, qs, name, value):
+        if value == "any":
+            return qs.filter(difficulty_mask__gt=0)
+        bit = DIFFICULTY_BITS[value]
+        # Bits are few: list the masks that contain this bit, so the test is an IN on a column.
+        return qs.filter(difficulty_mask__in=[m for m in range(1 << len(DIFFICULTY_BITS)) if m & bit])
+
+    def filter_long_unemployed(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(employment_status=EmploymentStatus.UNEMPLOYED,
+                         unemployment_registered_on__lt=six_months_ago())
+
+    def filter_unverified(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=twelve_months_ago()))
+
+    def filter_sort(self, qs, name, value):
+        return qs.order_by(SORTS.get(value, "-id"), "-id")
+
+    @property
+    def qs(self):
+        qs = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            qs = qs.order_by("-id")
+        return qs
+
+
+def _months_ago(months: int) -> dt.date:
+    t = today()
+    year, month = divmod(t.year * 12 + t.month - 1 - months, 12)
+    month += 1
+    day = min(t.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return dt.date(year, month, day)
+
+
+def six_months_ago() -> dt.date:
+    return _months_ago(6)
+
+
+def twelve_months_ago() -> dt.date:
+    return _months_ago(12)
