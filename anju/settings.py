@@ -7,6 +7,7 @@ read from a file named by the same variable with a `_FILE` suffix).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -32,7 +33,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("ANJU_TESTING", False)
+TESTING = env_bool("ANJU_TESTING", "pytest" in sys.modules)
 # The demo key only works with DEBUG or tests; production must set its own.
 _DEV_SECRET = "anju-dev-only-secret-key-change-me-in-production-0123456789"
 SECRET_KEY = env("SECRET_KEY") or _DEV_SECRET

@@ -130,7 +130,7 @@ def worker_create(*, actor, data: dict[str, Any]) -> Worker:
     timeline_add(worker=worker, kind=TimelineKind.REGISTERED, actor=actor)
     audit_record(
         actor=actor, action=Action.CREATE, obj=worker, region_code=worker.residence_region_id,
-        changes=audit_changes({k: (None, v) for k, v in diff_worker(Worker(), data).items()}
+        changes=audit_changes({k: (None, after) for k, (_before, after) in diff_worker(Worker(), data).items()}
                               | {"id_number": (None, worker.id_number_masked)}),
     )
     return worker
