@@ -26,10 +26,11 @@ def parse_yuan(raw: object) -> Decimal:
         raise MoneyError("not a number")
     if value < 0:
         raise MoneyError("negative")
-    if value != value.quantize(CENT):
-        raise MoneyError("more than two decimals")
+    # Size first: quantize() raises InvalidOperation for values beyond the context's precision.
     if value >= Decimal("1e10"):
         raise MoneyError("too large")
+    if value != value.quantize(CENT):
+        raise MoneyError("more than two decimals")
     return value.quantize(CENT)
 
 
