@@ -78,3 +78,29 @@ class User(AbstractUser):
         super().clean()
         if not self.jurisdiction and self.role not in (Role.ADMIN, Role.AUDITOR):
             raise ValidationError({"jurisdiction": _("除管理员和审计人员外，必须指定管辖范围。")})
+
+
+def _token_default_expiry():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(hours=24)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only a SHA-256 hash of the key is stored: a leaked table
+    cannot be replayed. Keys are random (256 bits), so an unkeyed hash is enough."""
+
+    user = models.ForeignKey(User, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"), default=_token_default_expiry, db_index=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,3 +1,119 @@
-from ninja import NinjaAPI
+"""The JSON API at /api/v1/: each app's `api.py` router, one error shape, bearer-token auth."""
 
-api = NinjaAPI()
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_noop as N_
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.renderers import JSONRenderer
+from ninja.errors import ValidationError as NinjaValidationError
+
+from anju.api.auth import TokenAuth
+from anju.api.docs import LocalSwagger, asset_response
+from anju.api.errors import (
+    ApiError,
+    django_validation_items,
+    pydantic_problems,
+    render_messages,
+    render_problems,
+)
+from anju.registry.services import LedgerError
+from anju.registry.validation import Problem
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    media_type = "application/json; charset=utf-8"
+    # Chinese text as itself, not \uXXXX escapes: readable in curl, a third of the size.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="Anju API",
+    version=API_VERSION,
+    description=(
+        "安居 · 农民工服务保障平台 JSON API. Get a token with `POST /api/v1/auth/token`, then send "
+        "`Authorization: Bearer <token>`. Errors: `{\"detail\": [{\"field\", \"message\", \"message_en\"}]}`; "
+        "messages follow `Accept-Language` (default zh-hans)."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs=LocalSwagger(),
+    renderer=Utf8JSONRenderer(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+# Names of the parameters endpoints take their body and query schemas as; stripped from error paths.
+_PARAM_NAMES = {"payload", "filters"}
+
+
+def _respond(request, status: int, problems: list[Problem]):
+    return api.create_response(request, render_problems(problems), status=status)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return _respond(request, exc.status, exc.problems)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_input(request, exc: NinjaValidationError):
+    return _respond(request, 422, pydantic_problems(exc.errors, _PARAM_NAMES))
+
+
+@api.exception_handler(LedgerError)
+def _ledger_error(request, exc: LedgerError):
+    # Permission checks happen in the endpoints (403) before the service is called, so a
+    # LedgerError here is a broken business rule about the data sent.
+    return api.create_response(request, render_messages([(exc.field, exc.message)]), status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def _model_invalid(request, exc: DjangoValidationError):
+    return api.create_response(request, render_messages(django_validation_items(exc)), status=422)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _respond(request, 404, [Problem("", N_("未找到该记录（不存在或不在您的管辖范围内）。"))])
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    response = _respond(request, 401, [Problem("", N_(
+        "未登录或令牌无效、已过期：请先用 POST /api/v1/auth/token 获取令牌，"
+        "并在请求头中发送 Authorization: Bearer <令牌>。"))])
+    response["WWW-Authenticate"] = 'Bearer realm="anju"'
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return _respond(request, 413, [Problem("", N_("请求体过大。"))])
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # ninja: the body is not JSON
+        return _respond(request, 400, [Problem("", N_("请求体无法解析：须为 UTF-8 编码的 JSON。"))])
+    if exc.status_code == 403:
+        return _respond(request, 403, [Problem("", N_("您没有执行该操作的权限。"))])
+    return _respond(request, exc.status_code, [Problem("", N_("请求无法处理。"))])
+
+
+@api.get("/docs/assets/{name}", auth=None, include_in_schema=False)
+def docs_asset(request, name: str):
+    return asset_response(name)
+
+
+api.add_router("/auth", "anju.accounts.api.router")
+api.add_router("", "anju.registry.api.router")

@@ -1,0 +1,57 @@
+"""API: exchange a username and password for a bearer token."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
+from django.http import HttpRequest
+from django.utils.translation import gettext_noop as N_
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from anju.accounts.tokens import token_issue
+from anju.api.errors import ApiError, ErrorOut, text_problems
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=1024)
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="Send as `Authorization: Bearer <token>`.")
+    expires_at: dt.datetime
+
+
+@router.post(
+    "/token", auth=None, url_name="token",
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Get a token",
+    description="Log in with a staff account's username and password. The token is valid for 24 hours. "
+                "Five failed attempts lock the username for 30 minutes (429).",
+)
+def token_create(request: HttpRequest, payload: TokenIn):
+    problems = text_problems(payload.dict())
+    if problems:
+        raise ApiError(422, problems)
+    # authenticate() with the request, so that axes counts failures and locks out, and the audit
+    # log records login_failed; inactive users get None from ModelBackend.
+    user = authenticate(request=request, username=payload.username, password=payload.password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            # Answered here in JSON; left set, AxesMiddleware would replace it with the HTML page.
+            request.axes_locked_out = False
+            raise ApiError.one(429, N_("登录失败次数过多，该账户已被暂时锁定，请 %(minutes)s 分钟后再试。"),
+                               minutes=int(float(settings.AXES_COOLOFF_TIME) * 60))
+        raise ApiError.one(401, N_("用户名或密码错误，或账户已停用。"))
+    # A token is a login: the audit log and axes (which resets the failure count) hear of it.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    key, token = token_issue(user=user)
+    return {"token": key, "expires_at": token.expires_at}

@@ -1,0 +1,53 @@
+"""API bearer tokens: issue one after a successful login, resolve one on each API request.
+
+The key is shown once, at issue; the database keeps only its SHA-256 hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from anju.accounts.models import ApiToken, User
+
+TOKEN_PREFIX = "anju_"
+TOKEN_LIFETIME = dt.timedelta(hours=24)
+# last_used_at is informational: write it at most once a minute, not on every request.
+_TOUCH_EVERY = dt.timedelta(minutes=1)
+_MAX_KEY_LENGTH = 200
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def token_issue(*, user: User, lifetime: dt.timedelta = TOKEN_LIFETIME) -> tuple[str, ApiToken]:
+    """A new token for `user`: (the key to hand out, the stored row). Expired tokens of the user
+    are removed on the way, so the table does not grow without end."""
+    ApiToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, key_hash=key_hash(key), expires_at=timezone.now() + lifetime)
+    return key, token
+
+
+def token_user(key: str) -> User | None:
+    """The active user a key belongs to, or None when the key is unknown, expired or its user
+    is inactive."""
+    if not key or len(key) > _MAX_KEY_LENGTH:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=key_hash(key), expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,324 @@
+"""API: the ledger of workers. Field names follow ../shared/specs/ledger.md.
+
+The endpoints validate exactly as the web forms and the import do (`validation.clean_worker`),
+scope exactly as the pages do (`selectors`), and write through the same services. ID and phone
+numbers leave only masked; the full ID number only through `reveal`, which is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal, Optional
+
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_noop as N_
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict, create_model
+
+from anju.accounts.permissions import WorkerPolicy
+from anju.api.errors import ApiError, ErrorOut, text_problems
+from anju.registry.choices import DifficultyType, Education, EmploymentStatus, Gender, Relation
+from anju.registry.filters import WorkerFilter
+from anju.registry.models import Worker
+from anju.registry.selectors import get_worker_for_user, workers_for_user
+from anju.registry.services import worker_create, worker_reveal_id, worker_update
+from anju.registry.validation import Problem, clean_worker
+
+router = Router(tags=["workers"])
+
+MAX_LIMIT = 200
+_MAX_PK = 2**63 - 1
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+class WorkerCreateIn(Schema):
+    """A new person. Codes as in the ledger spec; dates ISO 8601; amounts in yuan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., max_length=50)
+    id_number: str = Field(..., max_length=20, description="GB 11643, 18 digits (15-digit legacy numbers are upgraded).")
+    gender: Optional[Gender] = Field(None, description="Derived from the ID number; if given, must agree with it.")
+    birth_date: Optional[dt.date] = Field(None, description="Derived from the ID number; if given, must agree with it.")
+    phone: Optional[str] = Field(None, max_length=20, description="Mobile number, 11 digits starting 13–19.")
+    hukou_region: Optional[str] = Field(None, max_length=12, description="Division code (6, 9 or 12 digits).")
+    residence_region: str = Field(..., max_length=12, description="Division code; decides whose jurisdiction the person is in.")
+    education: Optional[Education] = None
+    employment_status: EmploymentStatus
+    unemployment_registered_on: Optional[dt.date] = None
+    difficulty_types: list[DifficultyType] = Field(default_factory=list, max_length=len(DifficultyType.values))
+    pension_insured: Optional[bool] = None
+    medical_insured: Optional[bool] = None
+    unemployment_insured: Optional[bool] = None
+    injury_insured: Optional[bool] = None
+    ui_contribution_months: Optional[int] = Field(None, ge=0, le=2_147_483_647)
+    last_income_month: Optional[str] = Field(None, max_length=7, examples=["2025-03"], description="YYYY-MM")
+    monthly_income: Optional[Decimal] = Field(None, description="Yuan, >= 0, at most two decimals.")
+    skills: Optional[str] = Field(None, max_length=200)
+    desired_occupation: Optional[str] = Field(None, max_length=100)
+    desired_region: Optional[str] = Field(None, max_length=12)
+    expected_salary: Optional[Decimal] = Field(None, description="Yuan, >= 0, at most two decimals.")
+    training_willing: Optional[bool] = None
+    household_no: Optional[str] = Field(None, max_length=40)
+    relation_to_head: Optional[Relation] = None
+    notes: Optional[str] = Field(None, max_length=1000)
+
+
+class WorkerReplaceIn(WorkerCreateIn):
+    """The whole record (PUT): fields left out are cleared. The ID number cannot change."""
+
+
+# PATCH: the same fields, every one optional; only the fields sent are changed.
+WorkerPatchIn = create_model(
+    "WorkerPatchIn",
+    __base__=Schema,
+    __config__=None,
+    __doc__="Some fields (PATCH): only those sent change; null clears an optional field.",
+    **{
+        name: (Optional[info.annotation], Field(None, **{
+            k: v for k, v in (("max_length", _max_len), ("description", info.description)) if v is not None
+        }))
+        for name, info in WorkerCreateIn.model_fields.items()
+        for _max_len in [next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)]
+    },
+)
+WorkerPatchIn.model_config["extra"] = "forbid"
+WorkerPatchIn.model_rebuild(force=True)
+
+
+class WorkerOut(Schema):
+    """A person as the API shows them: `id_number` and `phone` always masked."""
+
+    id: int
+    name: str
+    id_number: str = Field(..., description="Masked, e.g. 350581********1234.")
+    gender: str
+    birth_date: dt.date
+    phone: str = Field(..., description="Masked, e.g. 138****1234; empty when unknown.")
+    hukou_region: Optional[str]
+    residence_region: str
+    education: Optional[str]
+    employment_status: str
+    unemployment_registered_on: Optional[dt.date]
+    difficulty_types: list[str]
+    pension_insured: Optional[bool]
+    medical_insured: Optional[bool]
+    unemployment_insured: Optional[bool]
+    injury_insured: Optional[bool]
+    ui_contribution_months: Optional[int]
+    last_income_month: Optional[str] = Field(..., description="YYYY-MM")
+    monthly_income: Optional[Decimal]
+    skills: str
+    desired_occupation: str
+    desired_region: Optional[str]
+    expected_salary: Optional[Decimal]
+    training_willing: Optional[bool]
+    household_no: Optional[str]
+    relation_to_head: Optional[str]
+    notes: str
+    last_verified_on: Optional[dt.date]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_id_number(obj: Worker) -> str:
+        return obj.id_number_masked
+
+    @staticmethod
+    def resolve_phone(obj: Worker) -> str:
+        return obj.phone_masked
+
+    @staticmethod
+    def resolve_hukou_region(obj: Worker) -> str | None:
+        return obj.hukou_region_id
+
+    @staticmethod
+    def resolve_residence_region(obj: Worker) -> str:
+        return obj.residence_region_id
+
+    @staticmethod
+    def resolve_desired_region(obj: Worker) -> str | None:
+        return obj.desired_region_id
+
+    @staticmethod
+    def resolve_education(obj: Worker) -> str | None:
+        return obj.education or None
+
+    @staticmethod
+    def resolve_relation_to_head(obj: Worker) -> str | None:
+        return obj.relation_to_head or None
+
+    @staticmethod
+    def resolve_last_income_month(obj: Worker) -> str | None:
+        return obj.last_income_month.strftime("%Y-%m") if obj.last_income_month else None
+
+    @staticmethod
+    def resolve_household_no(obj: Worker) -> str | None:
+        return obj.household.household_no if obj.household_id else None
+
+
+class WorkerListOut(Schema):
+    count: int = Field(..., description="How many match, before limit/offset.")
+    items: list[WorkerOut]
+
+
+_SORTS = tuple(value for value, _label in WorkerFilter.base_filters["sort"].extra["choices"])
+
+
+class WorkerListQuery(Schema):
+    q: Optional[str] = Field(None, max_length=50, description="Name (prefix), full ID number, or last 4 digits of the phone.")
+    region: Optional[str] = Field(None, pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$",
+                                  description="Division code prefix (2, 4, 6, 9 or 12 digits).")
+    status: Optional[EmploymentStatus] = None
+    difficulty: Optional[Literal[("any", *DifficultyType.values)]] = None  # type: ignore[valid-type]
+    long_unemployed: Optional[bool] = Field(None, description="Registered unemployed for more than 6 months.")
+    unverified: Optional[bool] = Field(None, description="Not verified in the last 12 months.")
+    sort: Optional[Literal[_SORTS]] = Field(None, description="Default: most recently registered first.")  # type: ignore[valid-type]
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=2_147_483_647)
+
+
+class RevealIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=200, description="Why the full number is needed (kept in the audit log).")
+
+
+class RevealOut(Schema):
+    id: int
+    id_number: str = Field(..., description="The full ID number.")
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _get(request: HttpRequest, worker_id: int) -> Worker:
+    if not 0 < worker_id <= _MAX_PK:  # beyond a database integer: cannot exist
+        raise Http404
+    return get_worker_for_user(request.auth, worker_id)
+
+
+def _require(request: HttpRequest, action: str, worker: Worker | None, msgid: str) -> None:
+    allowed = WorkerPolicy.can(request.auth, action) if worker is None else WorkerPolicy.can_on(request.auth, action, worker)
+    if not allowed:
+        raise ApiError.one(403, msgid)
+
+
+def _stored_values(worker: Worker) -> dict[str, Any]:
+    """The stored record in the API's input form, so that a PATCH can be cleaned as a whole."""
+    return {
+        "name": worker.name,
+        "id_number": worker.id_number,
+        "gender": worker.gender,
+        "birth_date": worker.birth_date,
+        "phone": worker.phone,
+        "hukou_region": worker.hukou_region_id,
+        "residence_region": worker.residence_region_id,
+        "education": worker.education,
+        "employment_status": worker.employment_status,
+        "unemployment_registered_on": worker.unemployment_registered_on,
+        "difficulty_types": worker.difficulty_types,
+        "pension_insured": worker.pension_insured,
+        "medical_insured": worker.medical_insured,
+        "unemployment_insured": worker.unemployment_insured,
+        "injury_insured": worker.injury_insured,
+        "ui_contribution_months": worker.ui_contribution_months,
+        "last_income_month": worker.last_income_month,
+        "monthly_income": worker.monthly_income,
+        "skills": worker.skills,
+        "desired_occupation": worker.desired_occupation,
+        "desired_region": worker.desired_region_id,
+        "expected_salary": worker.expected_salary,
+        "training_willing": worker.training_willing,
+        "household_no": worker.household.household_no if worker.household_id else "",
+        "relation_to_head": worker.relation_to_head,
+        "notes": worker.notes,
+    }
+
+
+def _clean(raw: dict[str, Any]) -> dict[str, Any]:
+    problems = text_problems(raw)
+    if problems:
+        raise ApiError(422, problems)
+    data, problems = clean_worker(raw)
+    if problems:
+        raise ApiError(422, problems)
+    return data
+
+
+def _conflict() -> ApiError:
+    return ApiError.one(409, N_("该记录刚被其他操作修改（例如同一证件号码同时登记），请重新读取后再试。"))
+
+
+# -- endpoints --------------------------------------------------------------------------------
+
+@router.get("/workers", response={200: WorkerListOut, **_ERRORS}, summary="List workers")
+def worker_list(request: HttpRequest, filters: Query[WorkerListQuery]):
+    params = filters.model_dump(mode="json", exclude={"limit", "offset"}, exclude_none=True)
+    problems = text_problems(params)
+    if problems:
+        raise ApiError(422, problems)
+    queryset = workers_for_user(request.auth).select_related("household")
+    filterset = WorkerFilter(data=params, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        # The query schema already admits only valid values; this is a safety net.
+        raise ApiError(422, [Problem(field, N_("取值无效。")) for field in filterset.errors])
+    qs = filterset.qs
+    count = qs.count()
+    items = list(qs[filters.offset: filters.offset + filters.limit]) if filters.offset < count else []
+    return {"count": count, "items": items}
+
+
+@router.get("/workers/{worker_id}", response={200: WorkerOut, **_ERRORS}, summary="One worker")
+def worker_detail(request: HttpRequest, worker_id: int):
+    return _get(request, worker_id)
+
+
+@router.post("/workers", response={201: WorkerOut, **_ERRORS}, summary="Register a worker")
+def worker_create_view(request: HttpRequest, payload: WorkerCreateIn):
+    _require(request, "create", None, N_("您没有登记人员的权限。"))
+    data = _clean(payload.model_dump(mode="json"))
+    try:
+        worker = worker_create(actor=request.auth, data=data)
+    except IntegrityError:
+        raise _conflict() from None
+    return 201, worker
+
+
+def _update(request: HttpRequest, worker: Worker, raw: dict[str, Any]) -> Worker:
+    _require(request, "change", worker, N_("您没有修改该人员信息的权限。"))
+    data = _clean(raw)
+    try:
+        worker_update(actor=request.auth, worker=worker, data=data)
+    except IntegrityError:
+        raise _conflict() from None
+    return worker
+
+
+@router.patch("/workers/{worker_id}", response={200: WorkerOut, **_ERRORS}, summary="Change some fields")
+def worker_patch(request: HttpRequest, worker_id: int, payload: WorkerPatchIn):  # type: ignore[valid-type]
+    worker = _get(request, worker_id)
+    # Clean the stored record with the changes applied, so that rules across fields still hold
+    # (e.g. an unemployment registration date needs the status 'unemployed').
+    given = payload.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
+    return _update(request, worker, _stored_values(worker) | given)
+
+
+@router.put("/workers/{worker_id}", response={200: WorkerOut, **_ERRORS}, summary="Replace a worker's record")
+def worker_replace(request: HttpRequest, worker_id: int, payload: WorkerReplaceIn):
+    return _update(request, _get(request, worker_id), payload.model_dump(mode="json"))
+
+
+@router.post("/workers/{worker_id}/reveal", response={200: RevealOut, **_ERRORS},
+             summary="Reveal the full ID number (audited)")
+def worker_reveal(request: HttpRequest, worker_id: int, payload: RevealIn | None = None):
+    worker = _get(request, worker_id)
+    _require(request, "reveal", worker, N_("您没有查看完整证件号码的权限。"))
+    reason = payload.reason if payload else ""
+    problems = text_problems({"reason": reason})
+    if problems:
+        raise ApiError(422, problems)
+    return {"id": worker.pk, "id_number": worker_reveal_id(actor=request.auth, worker=worker, reason=reason)}
