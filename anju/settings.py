@@ -34,14 +34,18 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("ANJU_TESTING", "pytest" in sys.modules)
+# A local, plain-HTTP run (`make run`): no HTTPS redirect, static files served from the source tree.
+DEV = env_bool("ANJU_DEV", DEBUG or TESTING)
 # The demo key only works with DEBUG or tests; production must set its own.
 _DEV_SECRET = "anju-dev-only-secret-key-change-me-in-production-0123456789"
 SECRET_KEY = env("SECRET_KEY") or _DEV_SECRET
+
 ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 
 # Key for encrypting ID and phone numbers at rest (Fernet key material, any string; hashed to 32 bytes).
-FIELD_KEY = env("ANJU_FIELD_KEY") or "anju-dev-only-field-key"
+_DEV_FIELD_KEY = "anju-dev-only-field-key"
+FIELD_KEY = env("ANJU_FIELD_KEY") or _DEV_FIELD_KEY
 # Separate key for the keyed lookup hash, so that a leaked hash index cannot be reversed by brute force
 # without it. Defaults to one derived from FIELD_KEY.
 FIELD_HASH_KEY = env("ANJU_FIELD_HASH_KEY") or (FIELD_KEY + ":lookup")
@@ -55,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_filters",
     "django_tables2",
     "simple_history",
@@ -168,12 +173,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEV
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEV
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ANJU_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -186,10 +191,11 @@ TASKS = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and not TESTING:
+if not DEV:
     SECURE_SSL_REDIRECT = env_bool("ANJU_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(env("ANJU_HSTS_SECONDS") or 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

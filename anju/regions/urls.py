@@ -1,2 +1,6 @@
+from django.urls import path
+
+from anju.regions import views
+
 app_name = "regions"
-urlpatterns: list = []
+urlpatterns = [path("children/", views.region_children, name="children")]

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from anju.lib.dates import today
-from anju.regions.codes import PREFIX_RE, prefix_q
+from anju.regions.codes import PREFIX_RE, prefix_q, significant_prefix
 from anju.registry.choices import DIFFICULTY_BITS, DifficultyType, EmploymentStatus
 from anju.registry.models import Worker
 from anju.registry.selectors import search_workers
@@ -26,18 +26,19 @@ SORTS = {
 
 class WorkerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="filter_q",
-                                  widget=forms.TextInput(attrs={"placeholder": _("姓名、完整身份证号或手机尾号 4 位")}))
+                                  widget=forms.TextInput(attrs={"placeholder": _("姓名、完整身份证号或手机尾号 4 位"), "class": "form-control", "type": "search"}))
     region = django_filters.CharFilter(label=_("地区"), method="filter_region")
     status = django_filters.ChoiceFilter(label=_("就业状态"), field_name="employment_status", choices=EmploymentStatus.choices,
-                                         empty_label=_("全部状态"))
+                                         empty_label=_("全部状态"), widget=forms.Select(attrs={"class": "form-select"}))
     difficulty = django_filters.ChoiceFilter(
         label=_("困难类型"), method="filter_difficulty",
         choices=[("any", _("任一困难类型")), *DifficultyType.choices], empty_label=_("全部人员"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     long_unemployed = django_filters.BooleanFilter(label=_("登记失业超过 6 个月"), method="filter_long_unemployed",
-                                                   widget=forms.CheckboxInput)
+                                                   widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     unverified = django_filters.BooleanFilter(label=_("12 个月内未核实"), method="filter_unverified",
-                                              widget=forms.CheckboxInput)
+                                              widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     sort = django_filters.ChoiceFilter(label=_("排序"), method="filter_sort", empty_label=_("最近登记"),
                                        choices=[
                                            ("name", _("姓名")), ("-updated", _("最近更新")), ("verified", _("最久未核实")),
@@ -55,7 +56,7 @@ class WorkerFilter(django_filters.FilterSet):
         value = (value or "").strip()
         if not PREFIX_RE.match(value):
             return qs.none()
-        return qs.filter(prefix_q("residence_region_id", value.rstrip("0") if len(value) == 12 else value))
+        return qs.filter(prefix_q("residence_region_id", significant_prefix(value) if len(value) == 12 else value))
 
     def filter_difficulty(self, qs, name, value):
         if value == "any":

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from anju.accounts.permissions import AuditPolicy
+from anju.audit.models import Action, AuditEvent
+from anju.regions.codes import prefix_q
+
+
+class AuditFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(label=gettext_lazy("用户名"), field_name="actor_username",
+                                      widget=forms.TextInput(attrs={"class": "form-control"}))
+    action = django_filters.ChoiceFilter(label=gettext_lazy("动作"), choices=Action.choices, empty_label=gettext_lazy("全部动作"),
+                                         widget=forms.Select(attrs={"class": "form-select"}))
+    object_type = django_filters.ChoiceFilter(
+        label=gettext_lazy("对象类型"), empty_label=gettext_lazy("全部对象"),
+        choices=[("worker", gettext_lazy("农民工")), ("verificationvisit", gettext_lazy("入户核实")),
+                 ("certificate", gettext_lazy("证书")), ("user", gettext_lazy("工作人员")),
+                 ("ledger", gettext_lazy("台账表格")), ("employer", gettext_lazy("用人单位"))],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    object_id = django_filters.CharFilter(label=gettext_lazy("对象编号"), widget=forms.TextInput(attrs={"class": "form-control"}))
+    since = django_filters.DateFilter(label=gettext_lazy("起始日期"), field_name="at", lookup_expr="date__gte",
+                                      widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    until = django_filters.DateFilter(label=gettext_lazy("截止日期"), field_name="at", lookup_expr="date__lte",
+                                      widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    region = django_filters.CharFilter(label=gettext_lazy("区划前缀"), method="filter_region",
+                                       widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    class Meta:
+        model = AuditEvent
+        fields: list[str] = []
+
+    def filter_region(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(prefix_q("region_code", value)) if value.isdigit() else qs.none()
+
+
+class AuditTable(tables.Table):
+    at = tables.DateTimeColumn(verbose_name=gettext_lazy("时间"), format="Y-m-d H:i:s")
+    actor_username = tables.Column(verbose_name=gettext_lazy("用户名"), default="—")
+    action = tables.Column(verbose_name=gettext_lazy("动作"))
+    object_type = tables.Column(verbose_name=gettext_lazy("对象类型"))
+    object_repr = tables.Column(verbose_name=gettext_lazy("对象"))
+    region_code = tables.Column(verbose_name=gettext_lazy("区划"))
+    changes = tables.TemplateColumn(template_name="audit/changes_cell.html", verbose_name=gettext_lazy("变更 / 详情"), orderable=False)
+    ip = tables.Column(verbose_name=gettext_lazy("IP 地址"))
+
+    class Meta:
+        model = AuditEvent
+        fields = ()
+        sequence = ("at", "actor_username", "action", "object_type", "object_repr", "region_code", "changes", "ip")
+        attrs = {"class": "table table-sm table-hover bg-white mb-0", "data-testid": "audit-table"}
+        order_by_field = "order"
+        empty_text = gettext_lazy("没有符合条件的审计事件。")
+
+
+@login_required
+def event_list(request):
+    if not AuditPolicy.can(request.user, "view"):
+        raise PermissionDenied(_("只有审计人员和管理员可以查看审计日志。"))
+    base = AuditEvent.objects.all()
+    if request.user.jurisdiction:
+        base = base.filter(prefix_q("region_code", request.user.jurisdiction))
+    filterset = AuditFilter(request.GET or None, queryset=base)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    table = AuditTable(qs.order_by("-at", "-id"))
+    tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "audit/event_list.html", {"filter": filterset, "table": table, "nav": "audit"})

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from anju.core import demo
+from anju.regions.loader import load_regions
+
+
+class Command(BaseCommand):
+    help = "Load reference data, the demo users (password anju-demo) and N synthetic people. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=2000, help="how many synthetic people (default 2000)")
+        parser.add_argument("--no-extras", action="store_true", help="skip employers, hires, certificates and visits")
+
+    def handle(self, *args, workers: int, no_extras: bool, **options):
+        if workers < 0:
+            self.stderr.write("--workers must be 0 or more")
+            sys.exit(2)
+        regions = load_regions()
+        self.stderr.write(f"regions: {regions}")
+        created = demo.seed_reference_users()
+        self.stderr.write(f"demo users created: {created}")
+
+        def progress(done: int, total: int) -> None:
+            self.stderr.write(f"\rpeople: {done}/{total}", ending="")
+            self.stderr.flush()
+
+        inserted = demo.insert_people(workers, progress=progress)
+        self.stderr.write("")
+        if not no_extras:
+            demo.seed_extras(limit=min(workers, 5000))
+        self.stdout.write(f"inserted {inserted} people (of {workers})")

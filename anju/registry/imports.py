@@ -1,0 +1,492 @@
+"""Importing a ledger workbook (../shared/specs/ledger.md, "Import outcome").
+
+`plan_import` validates every row of both sheets and the rules across rows (duplicates in the
+file, jurisdiction, certificate holders) and looks up what is stored, without writing anything.
+`ledger_import` commits a plan's valid rows in one transaction with bulk inserts and updates,
+their history, timeline lines and audit events.
+
+Both report progress through a callback `progress(done, total)` (rows processed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from anju.audit.middleware import current_meta
+from anju.audit.models import Action, AuditEvent
+from anju.lib.dates import today as local_today
+from anju.lib.identifiers import mask_mobile
+from anju.regions.codes import in_prefix
+from anju.registry.choices import TimelineKind
+from anju.registry.models import Certificate, Household, TimelineEvent, Worker
+from anju.registry.services import (
+    audit_changes,
+    diff_worker,
+    id_hash,
+    set_identifiers,
+    timeline_events_for_changes,
+)
+from anju.registry.validation import WORKER_MODEL_FIELDS, Problem, clean_certificate, clean_worker
+from anju.registry.workbook import CERTIFICATES, WORKERS, LedgerSheet, Workbook
+
+Progress = Callable[[int, int], None]
+BATCH = 2000
+LOOKUP_CHUNK = 900  # under SQLite's 999 host parameters on old builds
+PROGRESS_EVERY = 1000
+CERT_FIELDS = ("occupation", "grade", "shortage", "issued_on")
+CHANGE_REASON = "表格导入"
+
+OUT_OF_SCOPE = N_("该人员不在您的管辖范围内，不能导入或更新（按现居住地区划判断）。")
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    reason_zh: str
+    reason_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "reason_zh": self.reason_zh, "reason_en": self.reason_en}
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    data: dict[str, Any]
+    existing: Any = None  # the stored Worker / Certificate
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    create: list[PlannedRow] = field(default_factory=list)
+    update: list[PlannedRow] = field(default_factory=list)
+    unchanged: int = 0
+
+    def counts(self, rejected: int) -> dict[str, int]:
+        return {"created": len(self.create), "updated": len(self.update), "unchanged": self.unchanged,
+                "rejected": rejected}
+
+
+@dataclass
+class ImportPlan:
+    book: Workbook
+    actor: Any
+    total_rows: int
+    workers: Outcome = field(default_factory=Outcome)
+    certificates: Outcome = field(default_factory=Outcome)
+    errors: list[RowError] = field(default_factory=list)
+    rejected: set[tuple[str, int]] = field(default_factory=set)
+
+    def reject(self, sheet: LedgerSheet, row: int, problem: Problem) -> None:
+        self.rejected.add((sheet.name, row))
+        self.errors.append(RowError(sheet.name, row, sheet.column_label(problem.field), problem.zh, problem.en))
+
+    def rejected_in(self, sheet: LedgerSheet | None) -> int:
+        return 0 if sheet is None else sum(1 for name, _row in self.rejected if name == sheet.name)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Counts of rows over both sheets, and per sheet."""
+        per = {
+            WORKERS: self.workers.counts(self.rejected_in(self.book.ledger.get(WORKERS))),
+            CERTIFICATES: self.certificates.counts(self.rejected_in(self.book.ledger.get(CERTIFICATES))),
+        }
+        total = {k: per[WORKERS][k] + per[CERTIFICATES][k] for k in per[WORKERS]}
+        return total | {"total_rows": self.total_rows, "sheets": per, "warnings": self.book.warnings}
+
+    def reasons(self) -> dict[tuple[str, int], str]:
+        """Per rejected row, "中文原因 / English reason" (several joined by "；")."""
+        out: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for e in self.errors:
+            text = f"{e.column}：{e.reason_zh}" + ("" if e.reason_en == e.reason_zh else f" / {e.column}: {e.reason_en}")
+            out[(e.sheet, e.row)].append(text)
+        return {key: "；".join(texts) for key, texts in out.items()}
+
+
+class _Ticker:
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def step(self, n: int = 1) -> None:
+        before = self.done
+        self.done += n
+        if self.progress and (self.done // PROGRESS_EVERY != before // PROGRESS_EVERY or self.done == self.total):
+            self.progress(self.done, self.total)
+
+
+def chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# Validation ------------------------------------------------------------------------------------
+
+
+def plan_import(book: Workbook, *, actor, progress: Progress | None = None, today: dt.date | None = None) -> ImportPlan:
+    """Validate every row and decide what each valid row will do. Writes nothing."""
+    today = today or local_today()
+    sheets = book.ledger
+    total = sum(s.row_count() for s in sheets.values())
+    plan = ImportPlan(book=book, actor=actor, total_rows=total)
+    ticker = _Ticker(progress, total)
+    valid_workers: dict[str, PlannedRow] = {}
+    if WORKERS in sheets:
+        valid_workers = _plan_workers(plan, sheets[WORKERS], ticker, today)
+    if CERTIFICATES in sheets:
+        _plan_certificates(plan, sheets[CERTIFICATES], valid_workers, ticker, today)
+    if progress:
+        progress(total, total)
+    return plan
+
+
+def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date) -> dict[str, PlannedRow]:
+    rows: list[PlannedRow] = []
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for row, raw in sheet.records():
+        data, problems = clean_worker(raw, today=today)
+        if "id_number" in data:
+            by_id[data["id_number"]].append(row)
+        if problems:
+            for p in problems:
+                plan.reject(sheet, row, p)
+        else:
+            rows.append(PlannedRow(row, data))
+        ticker.step()
+    _reject_duplicates(plan, sheet, by_id, "id_number", N_("公民身份号码在本表中出现多次（第 %(rows)s 行），请只保留一行。"))
+    rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
+    rows = _check_scope_and_existing(plan, sheet, rows)
+    rows = _check_households(plan, sheet, rows)
+    for r in rows:
+        _classify_worker(plan.workers, r)
+    return {r.data["id_number"]: r for r in rows}
+
+
+def _reject_duplicates(plan: ImportPlan, sheet: LedgerSheet, groups: dict[Any, list[int]], field_name: str, msgid: str) -> None:
+    for rows in groups.values():
+        if len(rows) > 1:
+            listed = "、".join(str(r) for r in rows[:10])
+            for row in rows:
+                plan.reject(sheet, row, Problem(field_name, msgid, {"rows": listed}))
+
+
+def _existing_workers(numbers: Iterable[str]) -> dict[str, Worker]:
+    """Stored workers by ID number, looked up by keyed hash in chunks."""
+    by_hash = {id_hash(n): n for n in numbers}
+    found: dict[str, Worker] = {}
+    for chunk in chunks(list(by_hash), LOOKUP_CHUNK):
+        for worker in Worker.objects.filter(id_number_hash__in=chunk).select_related("household"):
+            found[by_hash[worker.id_number_hash]] = worker
+    return found
+
+
+def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
+    scope = plan.actor.jurisdiction
+    existing = _existing_workers(r.data["id_number"] for r in rows)
+    kept = []
+    for r in rows:
+        r.existing = existing.get(r.data["id_number"])
+        stored_out = r.existing is not None and not in_prefix(r.existing.residence_region_id, scope)
+        if stored_out or not in_prefix(r.data["residence_region_id"], scope):
+            plan.reject(sheet, r.row, Problem("residence_region", OUT_OF_SCOPE))
+            continue
+        kept.append(r)
+    return kept
+
+
+def _check_households(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
+    """A household number already used by a household outside the user's jurisdiction is refused."""
+    numbers = {r.data["household_no"] for r in rows if r.data.get("household_no")}
+    foreign = set()
+    for chunk in chunks(sorted(numbers), LOOKUP_CHUNK):
+        for no, region in Household.objects.filter(household_no__in=chunk).values_list("household_no", "region_id"):
+            if not in_prefix(region, plan.actor.jurisdiction):
+                foreign.add(no)
+    if not foreign:
+        return rows
+    kept = []
+    for r in rows:
+        if r.data.get("household_no") in foreign:
+            plan.reject(sheet, r.row, Problem("household_no", N_("户编号已被您管辖范围以外的家庭使用。")))
+        else:
+            kept.append(r)
+    return kept
+
+
+def _classify_worker(outcome: Outcome, r: PlannedRow) -> None:
+    if r.existing is None:
+        outcome.create.append(r)
+        return
+    r.changes = diff_worker(r.existing, r.data)
+    if r.changes:
+        outcome.update.append(r)
+    else:
+        outcome.unchanged += 1
+
+
+def _plan_certificates(plan: ImportPlan, sheet: LedgerSheet, workers: dict[str, PlannedRow], ticker: _Ticker,
+                       today: dt.date) -> None:
+    rows: list[PlannedRow] = []
+    by_no: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row, raw in sheet.records():
+        data, problems = clean_certificate(raw, today=today)
+        if data.get("kind") and data.get("certificate_no"):
+            by_no[(data["kind"], data["certificate_no"])].append(row)
+        for p in problems:
+            plan.reject(sheet, row, p)
+        if not problems:
+            rows.append(PlannedRow(row, data))
+        ticker.step()
+    _reject_duplicates(plan, sheet, by_no, "certificate_no", N_("同类证书的证书编号在本表中出现多次（第 %(rows)s 行）。"))
+    rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
+    holders = _certificate_holders(plan, rows, workers)
+    stored = _existing_certificates({(r.data["kind"], r.data["certificate_no"]) for r in rows})
+    for r in rows:
+        holder = holders.get(r.data["id_number"])
+        if holder is None:
+            plan.reject(sheet, r.row, Problem("id_number", N_("持证人既不在本表“人员”工作表的有效行中，也不在您管辖范围内的台账中。")))
+            continue
+        r.data["holder"] = holder
+        _classify_certificate(plan, sheet, r, stored.get((r.data["kind"], r.data["certificate_no"])))
+
+
+def _certificate_holders(plan: ImportPlan, rows: list[PlannedRow], workers: dict[str, PlannedRow]) -> dict[str, Any]:
+    """ID number -> the PlannedRow of the file or the stored in-scope Worker that holds it."""
+    holders: dict[str, Any] = {n: workers[n] for n in {r.data["id_number"] for r in rows} if n in workers}
+    missing = {r.data["id_number"] for r in rows} - set(holders)
+    for number, worker in _existing_workers(missing).items():
+        if in_prefix(worker.residence_region_id, plan.actor.jurisdiction):
+            holders[number] = worker
+    return holders
+
+
+def _existing_certificates(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Certificate]:
+    numbers = sorted({no for _kind, no in keys})
+    found = {}
+    for chunk in chunks(numbers, LOOKUP_CHUNK):
+        for cert in Certificate.objects.filter(certificate_no__in=chunk):
+            if (cert.kind, cert.certificate_no) in keys:
+                found[(cert.kind, cert.certificate_no)] = cert
+    return found
+
+
+def _classify_certificate(plan: ImportPlan, sheet: LedgerSheet, r: PlannedRow, stored: Certificate | None) -> None:
+    holder = r.data["holder"]
+    if stored is None:
+        plan.certificates.create.append(r)
+        return
+    if stored.worker_id != _worker_pk(holder):
+        plan.reject(sheet, r.row, Problem("certificate_no", N_("该证书编号已登记在其他人员名下。")))
+        return
+    r.existing = stored
+    r.changes = {f: (getattr(stored, f), r.data[f]) for f in CERT_FIELDS if getattr(stored, f) != r.data[f]}
+    if r.changes:
+        plan.certificates.update.append(r)
+    else:
+        plan.certificates.unchanged += 1
+
+
+def _worker_pk(holder: Any) -> int | None:
+    if isinstance(holder, Worker):
+        return holder.pk
+    return holder.existing.pk if holder.existing is not None else None
+
+
+# Commit ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """What one commit writes besides the rows themselves."""
+
+    actor: Any
+    now: dt.datetime
+    meta: dict[str, Any]
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+
+    def audit_event(self, *, action: str, obj_type: str, obj_id: Any, obj_repr: str, region: str,
+                    changes: dict | None = None, detail: dict | None = None) -> None:
+        self.audit.append(AuditEvent(
+            actor=self.actor, actor_username=self.actor.get_username(), action=action, object_type=obj_type,
+            object_id=str(obj_id), object_repr=obj_repr[:200], region_code=region or "",
+            changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
+            detail={k: _plain(v) for k, v in (detail or {}).items()},
+            ip=self.meta.get("ip"), user_agent=self.meta.get("user_agent", ""),
+        ))
+
+    def flush(self) -> None:
+        TimelineEvent.objects.bulk_create(self.timeline, batch_size=BATCH)
+        AuditEvent.objects.bulk_create(self.audit, batch_size=BATCH)
+        self.timeline, self.audit = [], []
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def ledger_import(*, actor, plan: ImportPlan, filename: str = "", job_id: int | None = None,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Commit the valid rows of `plan` in one transaction; returns the summary counts.
+
+    `plan` must be fresh: a row whose ID number was registered since planning fails the unique
+    constraint and rolls everything back (the caller re-plans).
+    """
+    batch = _Batch(actor=actor, now=timezone.now(), meta=current_meta())
+    writes = len(plan.workers.create) + len(plan.workers.update) + len(plan.certificates.create) + len(plan.certificates.update)
+    ticker = _Ticker(progress, writes)
+    households = _households(plan, batch.now)
+    _create_workers(plan.workers.create, households, batch, ticker)
+    _update_workers(plan.workers.update, households, batch, ticker)
+    _create_certificates(plan.certificates.create, batch, ticker)
+    _update_certificates(plan.certificates.update, batch, ticker)
+    summary = plan.summary
+    batch.audit_event(action=Action.IMPORT, obj_type="importjob", obj_id=job_id or "", obj_repr=filename or plan.book.filename,
+                      region=actor.jurisdiction, detail={k: summary[k] for k in ("created", "updated", "unchanged", "rejected", "total_rows")}
+                      | {"filename": filename or plan.book.filename, "sheets": summary["sheets"]})
+    batch.flush()
+    if progress:
+        progress(writes, writes)
+    return summary
+
+
+def _households(plan: ImportPlan, now: dt.datetime) -> dict[str, Household]:
+    wanted: dict[str, str] = {}
+    for r in plan.workers.create + plan.workers.update:
+        no = r.data.get("household_no")
+        if no and no not in wanted:
+            wanted[no] = r.data["residence_region_id"]
+    found: dict[str, Household] = {}
+    for chunk in chunks(sorted(wanted), LOOKUP_CHUNK):
+        found.update({h.household_no: h for h in Household.objects.filter(household_no__in=chunk)})
+    new = [Household(household_no=no, region_id=region) for no, region in wanted.items() if no not in found]
+    for h in Household.objects.bulk_create(new, batch_size=BATCH):
+        found[h.household_no] = h
+    return found
+
+
+def _new_worker(data: dict[str, Any], households: dict[str, Household], actor) -> Worker:
+    worker = Worker(created_by=actor, **{k: data[k] for k in WORKER_MODEL_FIELDS})
+    set_identifiers(worker, id_number=data["id_number"], phone=data.get("phone", ""))
+    worker.household = households.get(data.get("household_no") or "")
+    return worker
+
+
+def _created_changes(worker: Worker, data: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes = {k: (None, data[k]) for k in WORKER_MODEL_FIELDS if data[k] not in (None, "", 0)}
+    changes["id_number"] = (None, worker.id_number_masked)
+    if data.get("phone"):
+        changes["phone"] = (None, mask_mobile(data["phone"]))
+    if data.get("household_no"):
+        changes["household_no"] = (None, data["household_no"])
+    return audit_changes(changes)
+
+
+def _create_workers(rows: list[PlannedRow], households: dict[str, Household], batch: _Batch, ticker: _Ticker) -> None:
+    for part in chunks(rows, BATCH):
+        workers = [_new_worker(r.data, households, batch.actor) for r in part]
+        bulk_create_with_history(workers, Worker, batch_size=BATCH, default_user=batch.actor,
+                                 default_change_reason=CHANGE_REASON, default_date=batch.now)
+        for r, worker in zip(part, workers, strict=True):
+            r.existing = worker  # certificates of this person attach to it
+            batch.timeline.append(TimelineEvent(worker=worker, kind=TimelineKind.REGISTERED, actor=batch.actor,
+                                                at=batch.now, data={"source": "import"}))
+            batch.audit_event(action=Action.CREATE, obj_type="worker", obj_id=worker.pk, obj_repr=str(worker),
+                              region=worker.residence_region_id, changes=_created_changes(worker, r.data),
+                              detail={"source": "import"})
+        batch.flush()
+        ticker.step(len(part))
+
+
+def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Household], now: dt.datetime) -> set[str]:
+    fields = {"updated_at"}
+    for name in r.changes:
+        if name == "phone":
+            set_identifiers(worker, phone=r.data["phone"])
+            fields |= {"phone_enc", "phone_hash", "phone_masked", "phone_last4"}
+        elif name == "household_no":
+            worker.household = households.get(r.data["household_no"] or "")
+            fields.add("household")
+        else:
+            setattr(worker, name, r.data[name])
+            fields.add(name[:-3] if name.endswith("_region_id") else name)
+    worker.updated_at = now
+    return fields
+
+
+def _update_workers(rows: list[PlannedRow], households: dict[str, Household], batch: _Batch, ticker: _Ticker) -> None:
+    for part in chunks(rows, BATCH):
+        fields: set[str] = set()
+        workers = []
+        for r in part:
+            fields |= _apply_changes(r.existing, r, households, batch.now)
+            workers.append(r.existing)
+        bulk_update_with_history(workers, Worker, sorted(fields), batch_size=500, default_user=batch.actor,
+                                 default_change_reason=CHANGE_REASON, default_date=batch.now)
+        for r in part:
+            batch.timeline.extend(timeline_events_for_changes(r.existing, r.changes, actor=batch.actor,
+                                                              kind_default=TimelineKind.IMPORTED))
+            batch.audit_event(action=Action.UPDATE, obj_type="worker", obj_id=r.existing.pk, obj_repr=str(r.existing),
+                              region=r.existing.residence_region_id, changes=audit_changes(r.changes),
+                              detail={"source": "import"})
+        batch.flush()
+        ticker.step(len(part))
+
+
+def _holder_worker(holder: Any) -> Worker:
+    return holder if isinstance(holder, Worker) else holder.existing
+
+
+def _create_certificates(rows: list[PlannedRow], batch: _Batch, ticker: _Ticker) -> None:
+    for part in chunks(rows, BATCH):
+        certs = []
+        for r in part:
+            worker = _holder_worker(r.data["holder"])
+            certs.append(Certificate(worker=worker, kind=r.data["kind"], certificate_no=r.data["certificate_no"],
+                                     **{f: r.data[f] for f in CERT_FIELDS}))
+        bulk_create_with_history(certs, Certificate, batch_size=BATCH, default_user=batch.actor,
+                                 default_change_reason=CHANGE_REASON, default_date=batch.now)
+        for cert in certs:
+            worker = cert.worker
+            batch.timeline.append(TimelineEvent(worker=worker, kind=TimelineKind.CERTIFICATE, actor=batch.actor, at=batch.now,
+                                                data={"certificate": cert.pk, "kind": cert.kind, "occupation": cert.occupation}))
+            batch.audit_event(action=Action.CREATE, obj_type="certificate", obj_id=cert.pk, obj_repr=f"{cert.kind} {cert.certificate_no}",
+                              region=worker.residence_region_id, detail={"worker": worker.pk, "source": "import"})
+        batch.flush()
+        ticker.step(len(part))
+
+
+def _update_certificates(rows: list[PlannedRow], batch: _Batch, ticker: _Ticker) -> None:
+    for part in chunks(rows, BATCH):
+        certs = []
+        for r in part:
+            for f in r.changes:
+                setattr(r.existing, f, r.data[f])
+            certs.append(r.existing)
+            batch.audit_event(action=Action.UPDATE, obj_type="certificate", obj_id=r.existing.pk,
+                              obj_repr=f"{r.existing.kind} {r.existing.certificate_no}",
+                              region=_holder_worker(r.data["holder"]).residence_region_id, changes=r.changes,
+                              detail={"source": "import"})
+        bulk_update_with_history(certs, Certificate, list(CERT_FIELDS), batch_size=500, default_user=batch.actor,
+                                 default_change_reason=CHANGE_REASON, default_date=batch.now)
+        batch.flush()
+        ticker.step(len(part))

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Start Anju locally: migrate the SQLite database, load reference and demo data when the database
+# is new, then run the web server and the task worker together until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ANJU_DEV=${ANJU_DEV:-1}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+ANJU=".venv/bin/python -m anju"
+mkdir -p var/static
+fresh=0
+[ -f var/anju.sqlite3 ] || fresh=1
+$ANJU migrate --no-input -v0
+if [ "$fresh" = 1 ]; then
+  echo "New database: loading regions, demo users and about 2,000 demo workers..."
+  $ANJU seed-demo --workers 2000
+else
+  $ANJU load-regions >/dev/null
+fi
+.venv/bin/gunicorn anju.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning &
+web=$!
+$ANJU db_worker --queue-name default &
+worker=$!
+trap 'kill $web $worker 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
+sleep 1
+cat <<MSG
+
+  Anju is running at http://$HOST:$PORT/
+  Demo logins (password: anju-demo):
+    shishi-town       town officer, 湖滨街道 (Shishi)
+    shishi-hrss       county officer, 石狮市
+    quanzhou-hrss     city officer, 泉州市
+    lanxian-hrss      county officer, 岚县
+    shishi-civil, shishi-union, shishi-finance, shishi-inspector
+    auditor           read-only, audit log
+    admin             administrator
+  Press Ctrl-C to stop.
+
+MSG
+wait -n $web $worker
