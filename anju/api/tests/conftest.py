@@ -49,3 +49,9 @@ def api_as(db):
 
 def fields_of(response) -> set[str | None]:
     return {item["field"] for item in response.json()["detail"]}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2 at Django's default cost takes about a second per login on the test machines.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
