@@ -1,0 +1,237 @@
+"""The workbook import (registry.workbook + registry.imports) and the import-ledger command,
+on real files written to tmp_path."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from anju.audit.models import AuditEvent
+from anju.lib.identifiers import id_check_char
+from anju.registry.choices import TimelineKind
+from anju.registry.imports import ledger_import, plan_import
+from anju.registry.models import Certificate, TimelineEvent, Worker
+from anju.registry.services import id_hash
+from anju.registry.tests.factories import make_worker
+from anju.registry.tests.workbook_data import (
+    certificate_row,
+    id_for,
+    worker_row,
+    write_csv,
+    write_xlsx,
+)
+from anju.registry.workbook import WorkbookError, read_workbook, write_error_report
+
+
+def run_import(path, user):
+    plan = plan_import(read_workbook(path), actor=user)
+    return plan, ledger_import(actor=user, plan=plan)
+
+
+def bad_id_check(i: int) -> str:
+    number = id_for(i)
+    return number[:17] + ("0" if number[17] != "0" else "1")
+
+
+IMPOSSIBLE_BIRTH = "35058119850230123" + id_check_char("35058119850230123")
+
+# row index -> (overrides, column expected in the report)
+BAD_ROWS = {
+    5: ({"公民身份号码": bad_id_check(5)}, "公民身份号码"),
+    50: ({"公民身份号码": IMPOSSIBLE_BIRTH}, "公民身份号码"),
+    120: ({"手机号码": "12345"}, "手机号码"),
+    200: ({"现居住地区划代码": "350581999"}, "现居住地区划代码"),
+    333: ({"姓名": ""}, "姓名"),
+    444: ({"就业状态": "待业"}, "就业状态"),
+    555: ({"最近有收入月份": "2099-01"}, "最近有收入月份"),
+    666: ({"月收入（元）": "-5"}, "月收入（元）"),
+    # Two rows with one ID number: both rejected, not merged.
+    777: ({"公民身份号码": id_for(778)}, "公民身份号码"),
+    778: ({}, "公民身份号码"),
+}
+
+
+def thousand_rows(**changes_by_index):
+    rows = []
+    for i in range(1000):
+        over = dict(BAD_ROWS[i][0]) if i in BAD_ROWS else {}
+        over.update(changes_by_index.get(i, {}))
+        rows.append(worker_row(i, **over))
+    return rows
+
+
+def test_thousand_rows_ten_bad_then_reimport_changes_nothing(personas, tmp_path):
+    path = write_xlsx(tmp_path / "ledger.xlsx", thousand_rows())
+    plan, summary = run_import(path, personas.county)
+    assert (summary["created"], summary["updated"], summary["unchanged"], summary["rejected"]) == (990, 0, 0, 10)
+    assert Worker.objects.count() == 990
+    reported = {(e.row, e.column) for e in plan.errors}
+    assert reported == {(i + 2, column) for i, (_over, column) in BAD_ROWS.items()}
+    assert all(e.sheet == "人员" and e.reason_zh for e in plan.errors)
+    assert Worker.history.filter(history_type="+").count() == 990
+    assert TimelineEvent.objects.filter(kind=TimelineKind.REGISTERED).count() == 990
+    creates = AuditEvent.objects.filter(action="create", object_type="worker")
+    assert creates.count() == 990
+    some = Worker.objects.get(id_number_hash=id_hash(id_for(1)))
+    assert id_for(1) not in json.dumps(list(creates.values_list("changes", flat=True)))
+    assert some.household.members.count() == 2  # rows 0 and 1 share a 户编号
+    assert AuditEvent.objects.filter(action="import").count() == 1
+
+    plan, again = run_import(path, personas.county)
+    assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 0, 990, 10)
+    assert {(e.row, e.column) for e in plan.errors} == reported
+    assert Worker.history.count() == 990
+
+
+def test_changed_row_updates_with_history_and_timeline(personas, tmp_path):
+    rows = [worker_row(i) for i in range(20)]
+    run_import(write_xlsx(tmp_path / "a.xlsx", rows), personas.county)
+    rows[3]["就业状态"] = "就业" if rows[3]["就业状态"] != "就业" else "务农"
+    rows[3]["失业登记日期"] = ""
+    rows[3]["姓名"] = "新名字"
+    _plan, summary = run_import(write_xlsx(tmp_path / "b.xlsx", rows), personas.county)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 19)
+    worker = Worker.objects.get(name="新名字")
+    assert [h.history_type for h in worker.history.order_by("history_date", "history_id")] == ["+", "~"]
+    assert worker.history.first().name == "新名字"
+    kinds = set(worker.timeline.values_list("kind", flat=True))
+    assert {TimelineKind.STATUS, TimelineKind.IMPORTED} <= kinds
+    update = AuditEvent.objects.get(action="update", object_id=str(worker.pk))
+    assert update.changes["name"][1] == "新名字"
+
+
+def test_town_officer_cannot_import_or_update_outside_their_street(personas, tmp_path):
+    outsider = make_worker(residence="350581002000", id_number=id_for(9001))
+    rows = [
+        worker_row(1, street="350581001"),
+        worker_row(2, street="350581002"),  # a new person in the next street
+        worker_row(9001, street="350581001"),  # an existing person of the next street
+    ]
+    plan, summary = run_import(write_xlsx(tmp_path / "t.xlsx", rows), personas.town)
+    assert (summary["created"], summary["rejected"]) == (1, 2)
+    assert {(e.row, e.column) for e in plan.errors} == {(3, "现居住地区划代码"), (4, "现居住地区划代码")}
+    outsider.refresh_from_db()
+    assert outsider.residence_region_id == "350581002000"
+    # The colleague of the other street may import the same person.
+    _plan, summary = run_import(write_xlsx(tmp_path / "t2.xlsx", [worker_row(2, street="350581002")]), personas.town2)
+    assert summary["created"] == 1
+
+
+def test_certificates_sheet_rules(personas, tmp_path):
+    stored = make_worker(residence="350581001000", id_number=id_for(500))
+    elsewhere = make_worker(residence="141127100000", id_number=id_for(501))
+    workers = [worker_row(1), worker_row(2, 姓名="")]  # row 3 is rejected
+    certs = [
+        certificate_row(1, id_for(1)),  # holder in the sheet: ok
+        certificate_row(2, id_for(500)),  # holder already in the ledger: ok
+        certificate_row(3, id_for(2)),  # holder's row rejected, not in the ledger
+        certificate_row(4, id_for(501)),  # holder outside jurisdiction
+        certificate_row(5, id_for(1), 证书编号="DUP"),
+        certificate_row(6, id_for(1), 证书编号="DUP"),
+        certificate_row(7, id_for(1), 等级=""),  # grade required for this kind
+    ]
+    plan, summary = run_import(write_xlsx(tmp_path / "c.xlsx", workers, certs), personas.county)
+    errors = {(e.sheet, e.row, e.column) for e in plan.errors}
+    assert errors == {("人员", 3, "姓名"), ("证书", 4, "公民身份号码"), ("证书", 5, "公民身份号码"),
+                      ("证书", 6, "证书编号"), ("证书", 7, "证书编号"), ("证书", 8, "等级")}
+    assert summary["sheets"]["certificates"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 5}
+    assert set(Certificate.objects.values_list("worker__name", flat=True)) >= {stored.name}
+    assert not Certificate.objects.filter(worker=elsewhere).exists()
+    _plan, again = run_import(write_xlsx(tmp_path / "c.xlsx", workers, certs), personas.county)
+    assert again["sheets"]["certificates"]["unchanged"] == 2 and again["created"] == 0
+
+
+def test_csv_encodings_english_headers_and_unknown_columns(personas, tmp_path):
+    rows = [worker_row(i) for i in range(3)]
+    for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        path = write_csv(tmp_path / f"{encoding}.csv", rows, encoding=encoding)
+        book = read_workbook(path)
+        assert [r for _n, r in book.ledger["workers"].records()][0]["name"] == rows[0]["姓名"]
+    from anju.registry.validation import WORKER_COLUMNS
+
+    english = [{field: r.get(label, "") for field, label in WORKER_COLUMNS} | {"shoe_size": 42} for r in rows]
+    path = tmp_path / "en.xlsx"
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("workers")
+    headers = list(reversed(list(english[0])))  # free column order
+    ws.write_row(0, 0, headers)
+    for r, row in enumerate(english, start=1):
+        ws.write_row(r, 0, [row[h] for h in headers])
+    wb.close()
+    book = read_workbook(path)
+    assert any("shoe_size" in w for w in book.warnings)
+    _plan, summary = run_import(path, personas.county)
+    assert summary["created"] == 3
+
+
+def test_unreadable_files(tmp_path):
+    (tmp_path / "fake.xlsx").write_text("not a zip")
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    (tmp_path / "bin.csv").write_bytes(b"\x00\x01\x02\xff\xfe")
+    for name in ("fake.xlsx", "x.pdf", "bin.csv"):
+        with pytest.raises(WorkbookError):
+            read_workbook(tmp_path / name)
+
+
+def test_error_report_copies_the_workbook_with_reasons(personas, tmp_path):
+    rows = [worker_row(0), worker_row(1, 手机号码="123")]
+    certs = [certificate_row(1, id_for(0))]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, certs)
+    book = read_workbook(path)
+    plan = plan_import(book, actor=personas.county)
+    write_error_report(book, plan.reasons(), tmp_path / "r.errors.xlsx")
+    report = openpyxl.load_workbook(tmp_path / "r.errors.xlsx")
+    assert report.sheetnames == ["人员", "证书"]
+    sheet = report["人员"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "错误原因" and header[0] == "姓名"
+    assert sheet.max_row == 3
+    assert sheet.cell(2, len(header)).value is None
+    assert sheet.cell(3, len(header)).value.startswith("手机号码：手机号码应为 11 位")
+    assert [c.value for c in report["证书"][2]][0] == id_for(0)
+
+
+# The command ---------------------------------------------------------------------------------
+
+
+def command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command("import-ledger", *args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = exc.code
+    return code, json.loads(out.getvalue().strip().splitlines()[-1]), err.getvalue()
+
+
+def test_command_exit_codes_json_and_dry_run(personas, tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", [worker_row(i) for i in range(5)])
+    code, result, err = command(str(good), "--as", "t-county", "--dry-run")
+    assert code == 0 and result["created"] == 5 and result["error_report"] is None
+    assert Worker.objects.count() == 0 and not AuditEvent.objects.exists()
+    assert "rows" in err
+
+    code, result, _err = command(str(good), "--as", "t-county")
+    assert code == 0
+    assert {k: result[k] for k in ("created", "updated", "unchanged", "rejected")} == \
+        {"created": 5, "updated": 0, "unchanged": 0, "rejected": 0}
+
+    bad = write_xlsx(tmp_path / "bad.xlsx", [worker_row(i) for i in range(5)] + [worker_row(6, 姓名="")])
+    code, result, _err = command(str(bad), "--as", "t-county")
+    assert code == 3 and result["unchanged"] == 5 and result["rejected"] == 1
+    assert result["error_report"] == str(tmp_path / "bad.errors.xlsx")
+    report = openpyxl.load_workbook(result["error_report"])["人员"]
+    assert [c.value for c in report[1]][-1] == "错误原因"
+    assert report.cell(7, report.max_column).value.startswith("姓名：")
+
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 broken")
+    assert command(str(tmp_path / "broken.xlsx"), "--as", "t-county")[0] == 2
+    assert command(str(tmp_path / "missing.csv"), "--as", "t-county")[0] == 2
+    assert command(str(good), "--as", "nobody")[0] == 2
+    assert command(str(good), "--as", "t-union")[0] == 2  # may not import
