@@ -31,7 +31,6 @@ API_VERSION = "1.0.0"
 
 
 class Utf8JSONRenderer(JSONRenderer):
-    media_type = "application/json; charset=utf-8"
     # Chinese text as itself, not \uXXXX escapes: readable in curl, a third of the size.
     json_dumps_params = {"ensure_ascii": False}
 

@@ -208,12 +208,11 @@ def _require(request: HttpRequest, action: str, worker: Worker | None, msgid: st
 
 
 def _stored_values(worker: Worker) -> dict[str, Any]:
-    """The stored record in the API's input form, so that a PATCH can be cleaned as a whole."""
+    """The stored record in the API's input form, so that a PATCH can be cleaned as a whole.
+    Gender and birth date are left out: cleaning derives them from the ID number."""
     return {
         "name": worker.name,
         "id_number": worker.id_number,
-        "gender": worker.gender,
-        "birth_date": worker.birth_date,
         "phone": worker.phone,
         "hukou_region": worker.hukou_region_id,
         "residence_region": worker.residence_region_id,
