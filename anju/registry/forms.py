@@ -36,11 +36,12 @@ class ValidatedForm(forms.Form):
 
     def clean(self):
         super().clean()
-        if self.errors:
-            return self.cleaned_data
+        # Run the shared rules even when a field already failed, so that every problem shows at once.
         data, problems = self.cleaner(self.raw_values())
         for problem in problems:
-            self.add_error(problem.field if problem.field in self.fields else None, problem.text())
+            field = problem.field if problem.field in self.fields else None
+            if field is None or field not in self.errors:
+                self.add_error(field, problem.text())
         self.validated = data
         return self.cleaned_data
 
