@@ -169,15 +169,24 @@ class WorkerListOut(Schema):
 _SORTS = tuple(value for value, _label in WorkerFilter.base_filters["sort"].extra["choices"])
 
 
+def _no_null_defaults(schema: dict, _model) -> None:
+    # Query parameters are absent or have a value; a `null` default would read as the text "null".
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class WorkerListQuery(Schema):
-    q: Optional[str] = Field(None, max_length=50, description="Name (prefix), full ID number, or last 4 digits of the phone.")
-    region: Optional[str] = Field(None, pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$",
-                                  description="Division code prefix (2, 4, 6, 9 or 12 digits).")
-    status: Optional[EmploymentStatus] = None
-    difficulty: Optional[Literal[("any", *DifficultyType.values)]] = None  # type: ignore[valid-type]
-    long_unemployed: Optional[bool] = Field(None, description="Registered unemployed for more than 6 months.")
-    unverified: Optional[bool] = Field(None, description="Not verified in the last 12 months.")
-    sort: Optional[Literal[_SORTS]] = Field(None, description="Default: most recently registered first.")  # type: ignore[valid-type]
+    model_config = ConfigDict(json_schema_extra=_no_null_defaults)
+
+    q: str = Field(None, max_length=50, description="Name (prefix), full ID number, or last 4 digits of the phone.")
+    region: str = Field(None, pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$",
+                        description="Division code prefix (2, 4, 6, 9 or 12 digits).")
+    status: EmploymentStatus = None
+    difficulty: Literal[("any", *DifficultyType.values)] = None  # type: ignore[valid-type]
+    long_unemployed: bool = Field(None, description="Registered unemployed for more than 6 months.")
+    unverified: bool = Field(None, description="Not verified in the last 12 months.")
+    sort: Literal[_SORTS] = Field(None, description="Default: most recently registered first.")  # type: ignore[valid-type]
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=2_147_483_647)
 
