@@ -1,0 +1,51 @@
+"""The OpenAPI document and the docs page; field names against the ledger contract."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from anju.api.api import API_VERSION
+from anju.registry.api import WorkerCreateIn, WorkerOut, WorkerPatchIn
+from anju.registry.validation import WORKER_COLUMNS
+
+SPEC_FIELDS = [name for name, _label in WORKER_COLUMNS]
+
+
+def test_openapi_document_is_served_at_api_v1(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["info"]["title"] == "Anju API" and doc["info"]["version"] == API_VERSION
+    paths = doc["paths"]
+    assert set(paths) == {"/api/v1/auth/token", "/api/v1/workers", "/api/v1/workers/{worker_id}",
+                          "/api/v1/workers/{worker_id}/reveal"}
+    assert set(paths["/api/v1/workers/{worker_id}"]) == {"get", "patch", "put"}
+    assert "security" not in paths["/api/v1/auth/token"]["post"]
+    assert paths["/api/v1/workers"]["get"]["security"] == [{"TokenAuth": []}]
+    assert doc["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert "422" in operation["responses"], (method, path)
+            error = operation["responses"]["422"]["content"]["application/json"]["schema"]
+            assert error["$ref"].endswith("/ErrorOut")
+
+
+def test_field_names_follow_the_ledger_spec():
+    assert list(WorkerCreateIn.model_fields) == SPEC_FIELDS
+    assert list(WorkerPatchIn.model_fields) == SPEC_FIELDS
+    assert set(WorkerOut.model_fields) == set(SPEC_FIELDS) | {"id", "created_at", "updated_at", "last_verified_on"}
+
+
+def test_docs_page_uses_local_assets(db):
+    client = Client()
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/api/v1/openapi.json" in html and "cdn" not in html.lower()
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"):
+        assert f"/api/v1/docs/assets/{asset}" in html
+        response = client.get(f"/api/v1/docs/assets/{asset}")
+        assert response.status_code == 200
+        response.close()
+    assert client.get("/api/v1/docs/assets/..%2F..%2F__init__.py").status_code == 404
+    assert client.get("/api/v1/docs/assets/settings.py").status_code == 404
