@@ -10,8 +10,8 @@ from django.http import Http404
 from django.utils.translation import gettext_noop as N_
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
-from ninja.renderers import JSONRenderer
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from anju.api.auth import TokenAuth
 from anju.api.docs import LocalSwagger, asset_response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest
@@ -42,30 +42,30 @@ class WorkerCreateIn(Schema):
 
     name: str = Field(..., max_length=50)
     id_number: str = Field(..., max_length=20, description="GB 11643, 18 digits (15-digit legacy numbers are upgraded).")
-    gender: Optional[Gender] = Field(None, description="Derived from the ID number; if given, must agree with it.")
-    birth_date: Optional[dt.date] = Field(None, description="Derived from the ID number; if given, must agree with it.")
-    phone: Optional[str] = Field(None, max_length=20, description="Mobile number, 11 digits starting 13–19.")
-    hukou_region: Optional[str] = Field(None, max_length=12, description="Division code (6, 9 or 12 digits).")
+    gender: Gender | None = Field(None, description="Derived from the ID number; if given, must agree with it.")
+    birth_date: dt.date | None = Field(None, description="Derived from the ID number; if given, must agree with it.")
+    phone: str | None = Field(None, max_length=20, description="Mobile number, 11 digits starting 13–19.")
+    hukou_region: str | None = Field(None, max_length=12, description="Division code (6, 9 or 12 digits).")
     residence_region: str = Field(..., max_length=12, description="Division code; decides whose jurisdiction the person is in.")
-    education: Optional[Education] = None
+    education: Education | None = None
     employment_status: EmploymentStatus
-    unemployment_registered_on: Optional[dt.date] = None
+    unemployment_registered_on: dt.date | None = None
     difficulty_types: list[DifficultyType] = Field(default_factory=list, max_length=len(DifficultyType.values))
-    pension_insured: Optional[bool] = None
-    medical_insured: Optional[bool] = None
-    unemployment_insured: Optional[bool] = None
-    injury_insured: Optional[bool] = None
-    ui_contribution_months: Optional[int] = Field(None, ge=0, le=2_147_483_647)
-    last_income_month: Optional[str] = Field(None, max_length=7, examples=["2025-03"], description="YYYY-MM")
-    monthly_income: Optional[Decimal] = Field(None, description="Yuan, >= 0, at most two decimals.")
-    skills: Optional[str] = Field(None, max_length=200)
-    desired_occupation: Optional[str] = Field(None, max_length=100)
-    desired_region: Optional[str] = Field(None, max_length=12)
-    expected_salary: Optional[Decimal] = Field(None, description="Yuan, >= 0, at most two decimals.")
-    training_willing: Optional[bool] = None
-    household_no: Optional[str] = Field(None, max_length=40)
-    relation_to_head: Optional[Relation] = None
-    notes: Optional[str] = Field(None, max_length=1000)
+    pension_insured: bool | None = None
+    medical_insured: bool | None = None
+    unemployment_insured: bool | None = None
+    injury_insured: bool | None = None
+    ui_contribution_months: int | None = Field(None, ge=0, le=2_147_483_647)
+    last_income_month: str | None = Field(None, max_length=7, examples=["2025-03"], description="YYYY-MM")
+    monthly_income: Decimal | None = Field(None, description="Yuan, >= 0, at most two decimals.")
+    skills: str | None = Field(None, max_length=200)
+    desired_occupation: str | None = Field(None, max_length=100)
+    desired_region: str | None = Field(None, max_length=12)
+    expected_salary: Decimal | None = Field(None, description="Yuan, >= 0, at most two decimals.")
+    training_willing: bool | None = None
+    household_no: str | None = Field(None, max_length=40)
+    relation_to_head: Relation | None = None
+    notes: str | None = Field(None, max_length=1000)
 
 
 class WorkerReplaceIn(WorkerCreateIn):
@@ -79,7 +79,7 @@ WorkerPatchIn = create_model(
     __config__=None,
     __doc__="Some fields (PATCH): only those sent change; null clears an optional field.",
     **{
-        name: (Optional[info.annotation], Field(None, **{
+        name: (info.annotation | None, Field(None, **{
             k: v for k, v in (("max_length", _max_len), ("description", info.description)) if v is not None
         }))
         for name, info in WorkerCreateIn.model_fields.items()
@@ -99,28 +99,28 @@ class WorkerOut(Schema):
     gender: str
     birth_date: dt.date
     phone: str = Field(..., description="Masked, e.g. 138****1234; empty when unknown.")
-    hukou_region: Optional[str]
+    hukou_region: str | None
     residence_region: str
-    education: Optional[str]
+    education: str | None
     employment_status: str
-    unemployment_registered_on: Optional[dt.date]
+    unemployment_registered_on: dt.date | None
     difficulty_types: list[str]
-    pension_insured: Optional[bool]
-    medical_insured: Optional[bool]
-    unemployment_insured: Optional[bool]
-    injury_insured: Optional[bool]
-    ui_contribution_months: Optional[int]
-    last_income_month: Optional[str] = Field(..., description="YYYY-MM")
-    monthly_income: Optional[Decimal]
+    pension_insured: bool | None
+    medical_insured: bool | None
+    unemployment_insured: bool | None
+    injury_insured: bool | None
+    ui_contribution_months: int | None
+    last_income_month: str | None = Field(..., description="YYYY-MM")
+    monthly_income: Decimal | None
     skills: str
     desired_occupation: str
-    desired_region: Optional[str]
-    expected_salary: Optional[Decimal]
-    training_willing: Optional[bool]
-    household_no: Optional[str]
-    relation_to_head: Optional[str]
+    desired_region: str | None
+    expected_salary: Decimal | None
+    training_willing: bool | None
+    household_no: str | None
+    relation_to_head: str | None
     notes: str
-    last_verified_on: Optional[dt.date]
+    last_verified_on: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
 

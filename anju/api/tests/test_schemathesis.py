@@ -46,21 +46,24 @@ def test_no_input_makes_a_server_error(wsgi_in_test_transaction, personas):
     assert len(operations) >= 7
     for operation in operations:
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+            fuzz(operation, mode, headers=headers, real_id=real_id)
 
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
-            def run(case):
-                targets = [None]
-                if "worker_id" in (case.path_parameters or {}):
-                    targets.append(real_id)  # a record that exists, not only random ids
-                for target in targets:
-                    if target is not None:
-                        case.path_parameters["worker_id"] = target
-                    response = case.call(headers=headers)
-                    checks = [not_a_server_error]
-                    if mode.is_positive and response.status_code in (200, 201, 422):
-                        checks.append(response_schema_conformance)
-                    case.validate_response(response, checks=checks, headers=headers)
 
-            run()
+def fuzz(operation, mode, *, headers: dict, real_id: int) -> None:
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        targets = [None]
+        if "worker_id" in (case.path_parameters or {}):
+            targets.append(real_id)  # a record that exists, not only random ids
+        for target in targets:
+            if target is not None:
+                case.path_parameters["worker_id"] = target
+            response = case.call(headers=headers)
+            checks = [not_a_server_error]
+            if mode.is_positive and response.status_code in (200, 201, 422):
+                checks.append(response_schema_conformance)
+            case.validate_response(response, checks=checks, headers=headers)
+
+    run()
