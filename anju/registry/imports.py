@@ -23,8 +23,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
+from anju.lib import crypto
+from anju.lib.bulk import Inserter
 from anju.lib.dates import today as local_today
-from anju.lib.identifiers import mask_mobile
+from anju.lib.identifiers import mask_id_number, mask_mobile
 from anju.regions.codes import in_prefix
 from anju.registry.choices import TimelineKind
 from anju.registry.models import Certificate, Household, TimelineEvent, Worker
@@ -32,6 +34,7 @@ from anju.registry.services import (
     audit_changes,
     diff_worker,
     id_hash,
+    phone_hash,
     set_identifiers,
     timeline_events_for_changes,
 )
@@ -307,33 +310,48 @@ def _worker_pk(holder: Any) -> int | None:
 # Commit ----------------------------------------------------------------------------------------
 
 
+_TIMELINE_FIELDS = ["worker_id", "at", "kind", "actor_id", "data"]
+_AUDIT_FIELDS = ["at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
+                 "region_code", "changes", "detail", "ip", "user_agent"]
+_WORKER_FIELDS = [f.attname for f in Worker._meta.concrete_fields if not f.primary_key]
+_HISTORY_FIELDS = [f.attname for f in Worker.history.model._meta.concrete_fields if f.attname != "history_id"]
+_HISTORY_TRACKED = [name for name in _HISTORY_FIELDS if not name.startswith("history_")]
+
+
 @dataclass
 class _Batch:
-    """What one commit writes besides the rows themselves."""
+    """What one commit writes besides the rows themselves, as value tuples for `Inserter`."""
 
     actor: Any
     now: dt.datetime
     meta: dict[str, Any]
-    timeline: list[TimelineEvent] = field(default_factory=list)
-    audit: list[AuditEvent] = field(default_factory=list)
+    timeline: list[tuple] = field(default_factory=list)
+    audit: list[tuple] = field(default_factory=list)
+
+    def timeline_event(self, event: TimelineEvent) -> None:
+        self.timeline.append((event.worker_id, event.at, event.kind, event.actor_id, event.data))
 
     def audit_event(self, *, action: str, obj_type: str, obj_id: Any, obj_repr: str, region: str,
-                    changes: dict | None = None, detail: dict | None = None) -> None:
-        self.audit.append(AuditEvent(
-            actor=self.actor, actor_username=self.actor.get_username(), action=action, object_type=obj_type,
-            object_id=str(obj_id), object_repr=obj_repr[:200], region_code=region or "",
-            changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
-            detail={k: _plain(v) for k, v in (detail or {}).items()},
-            ip=self.meta.get("ip"), user_agent=self.meta.get("user_agent", ""),
+                    changes: dict | None = None, detail: dict | None = None, plain_changes: dict | None = None,
+                    plain_detail: dict | None = None) -> None:
+        if plain_changes is None:
+            plain_changes = {k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()}
+        if plain_detail is None:
+            plain_detail = {k: _plain(v) for k, v in (detail or {}).items()}
+        self.audit.append((
+            self.now, self.actor.pk, self.actor.get_username(), str(action), obj_type, str(obj_id), obj_repr[:200],
+            region or "", plain_changes, plain_detail, self.meta.get("ip"), self.meta.get("user_agent", ""),
         ))
 
     def flush(self) -> None:
-        TimelineEvent.objects.bulk_create(self.timeline, batch_size=BATCH)
-        AuditEvent.objects.bulk_create(self.audit, batch_size=BATCH)
+        Inserter(TimelineEvent, _TIMELINE_FIELDS).insert(self.timeline)
+        Inserter(AuditEvent, _AUDIT_FIELDS).insert(self.audit)
         self.timeline, self.audit = [], []
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool):
+        return value
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
@@ -384,37 +402,58 @@ def _households(plan: ImportPlan, now: dt.datetime) -> dict[str, Household]:
     return found
 
 
-def _new_worker(data: dict[str, Any], households: dict[str, Household], actor) -> Worker:
-    worker = Worker(created_by=actor, **{k: data[k] for k in WORKER_MODEL_FIELDS})
-    set_identifiers(worker, id_number=data["id_number"], phone=data.get("phone", ""))
-    worker.household = households.get(data.get("household_no") or "")
-    return worker
+def _worker_values(data: dict[str, Any], households: dict[str, Household], batch: _Batch) -> dict[str, Any]:
+    """A new worker's column values (attnames), as `worker_create` would store them."""
+    values = {k: data[k] for k in WORKER_MODEL_FIELDS}
+    number, phone = data["id_number"], data.get("phone") or ""
+    # The same values as services.set_identifiers, without a model instance per row.
+    values.update(id_number_enc=crypto.encrypt(number), id_number_hash=id_hash(number),
+                  id_number_masked=mask_id_number(number), phone_enc=crypto.encrypt(phone),
+                  phone_hash=phone_hash(phone), phone_masked=mask_mobile(phone), phone_last4=phone[-4:])
+    household = households.get(data.get("household_no") or "")
+    values.update(household_id=household.pk if household else None, last_verified_on=None, created_at=batch.now,
+                  updated_at=batch.now, created_by_id=batch.actor.pk)
+    return values
 
 
-def _created_changes(worker: Worker, data: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    changes = {k: (None, data[k]) for k in WORKER_MODEL_FIELDS if data[k] not in (None, "", 0)}
-    changes["id_number"] = (None, worker.id_number_masked)
-    if data.get("phone"):
-        changes["phone"] = (None, mask_mobile(data["phone"]))
-    if data.get("household_no"):
-        changes["household_no"] = (None, data["household_no"])
-    return audit_changes(changes)
+_IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it to JSON once
+
+
+def _created_changes(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """The create audit's changes: the masked ID number only. Every value the row set is in the
+    person's "+" history record, written in the same transaction."""
+    return {"id_number": [None, values["id_number_masked"]]}
 
 
 def _create_workers(rows: list[PlannedRow], households: dict[str, Household], batch: _Batch, ticker: _Ticker) -> None:
+    """New workers with their history ("+"), a 登记 timeline line and a create audit event each —
+    the rows `bulk_create_with_history` would write, without building model instances."""
+    workers, history = Inserter(Worker, _WORKER_FIELDS), Inserter(Worker.history.model, _HISTORY_FIELDS)
+    extra = {"history_date": batch.now, "history_change_reason": CHANGE_REASON, "history_type": "+",
+             "history_user_id": batch.actor.pk}
     for part in chunks(rows, BATCH):
-        workers = [_new_worker(r.data, households, batch.actor) for r in part]
-        bulk_create_with_history(workers, Worker, batch_size=BATCH, default_user=batch.actor,
-                                 default_change_reason=CHANGE_REASON, default_date=batch.now)
-        for r, worker in zip(part, workers, strict=True):
-            r.existing = worker  # certificates of this person attach to it
-            batch.timeline.append(TimelineEvent(worker=worker, kind=TimelineKind.REGISTERED, actor=batch.actor,
-                                                at=batch.now, data={"source": "import"}))
-            batch.audit_event(action=Action.CREATE, obj_type="worker", obj_id=worker.pk, obj_repr=str(worker),
-                              region=worker.residence_region_id, changes=_created_changes(worker, r.data),
-                              detail={"source": "import"})
+        values = [_worker_values(r.data, households, batch) for r in part]
+        pks = workers.insert_returning_pks([[v[f] for f in _WORKER_FIELDS] for v in values])
+        for v, pk in zip(values, pks, strict=True):
+            v["id"] = pk
+        history.insert([[v[f] for f in _HISTORY_TRACKED] + [extra[f] for f in _HISTORY_FIELDS[len(_HISTORY_TRACKED):]]
+                        for v in values])
+        for r, v in zip(part, values, strict=True):
+            r.existing = _StoredRef(v["id"], v["residence_region_id"])  # certificates of this person attach to it
+            batch.timeline.append((v["id"], batch.now, TimelineKind.REGISTERED, batch.actor.pk, _IMPORT_SOURCE))
+            batch.audit_event(action=Action.CREATE, obj_type="worker", obj_id=v["id"],
+                              obj_repr=f"{v['name']}（{v['id_number_masked']}）", region=v["residence_region_id"],
+                              plain_changes=_created_changes(v), plain_detail=_IMPORT_SOURCE)
         batch.flush()
         ticker.step(len(part))
+
+
+@dataclass
+class _StoredRef:
+    """A just-inserted worker: enough to attach certificates to it."""
+
+    pk: int
+    residence_region_id: str
 
 
 def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Household], now: dt.datetime) -> set[str]:
@@ -443,8 +482,9 @@ def _update_workers(rows: list[PlannedRow], households: dict[str, Household], ba
         bulk_update_with_history(workers, Worker, sorted(fields), batch_size=500, default_user=batch.actor,
                                  default_change_reason=CHANGE_REASON, default_date=batch.now)
         for r in part:
-            batch.timeline.extend(timeline_events_for_changes(r.existing, r.changes, actor=batch.actor,
-                                                              kind_default=TimelineKind.IMPORTED))
+            for event in timeline_events_for_changes(r.existing, r.changes, actor=batch.actor,
+                                                     kind_default=TimelineKind.IMPORTED):
+                batch.timeline_event(event)
             batch.audit_event(action=Action.UPDATE, obj_type="worker", obj_id=r.existing.pk, obj_repr=str(r.existing),
                               region=r.existing.residence_region_id, changes=audit_changes(r.changes),
                               detail={"source": "import"})
@@ -461,16 +501,17 @@ def _create_certificates(rows: list[PlannedRow], batch: _Batch, ticker: _Ticker)
         certs = []
         for r in part:
             worker = _holder_worker(r.data["holder"])
-            certs.append(Certificate(worker=worker, kind=r.data["kind"], certificate_no=r.data["certificate_no"],
+            certs.append(Certificate(worker_id=worker.pk, kind=r.data["kind"], certificate_no=r.data["certificate_no"],
                                      **{f: r.data[f] for f in CERT_FIELDS}))
         bulk_create_with_history(certs, Certificate, batch_size=BATCH, default_user=batch.actor,
                                  default_change_reason=CHANGE_REASON, default_date=batch.now)
-        for cert in certs:
-            worker = cert.worker
-            batch.timeline.append(TimelineEvent(worker=worker, kind=TimelineKind.CERTIFICATE, actor=batch.actor, at=batch.now,
-                                                data={"certificate": cert.pk, "kind": cert.kind, "occupation": cert.occupation}))
-            batch.audit_event(action=Action.CREATE, obj_type="certificate", obj_id=cert.pk, obj_repr=f"{cert.kind} {cert.certificate_no}",
-                              region=worker.residence_region_id, detail={"worker": worker.pk, "source": "import"})
+        for r, cert in zip(part, certs, strict=True):
+            region = _holder_worker(r.data["holder"]).residence_region_id
+            batch.timeline.append((cert.worker_id, batch.now, TimelineKind.CERTIFICATE, batch.actor.pk,
+                                   {"certificate": cert.pk, "kind": cert.kind, "occupation": cert.occupation}))
+            batch.audit_event(action=Action.CREATE, obj_type="certificate", obj_id=cert.pk,
+                              obj_repr=f"{cert.kind} {cert.certificate_no}", region=region,
+                              detail={"worker": cert.worker_id, "source": "import"})
         batch.flush()
         ticker.step(len(part))
 
