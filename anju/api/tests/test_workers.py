@@ -382,3 +382,10 @@ def test_errors_follow_accept_language(api_as, personas):
     assert zh_item["message"] == "手机号码应为 11 位，以 13–19 开头。"
     # message is in the request's language; message_en always English (same msgid, same catalogue).
     assert en_item["message"] == en_item["message_en"] == zh_item["message_en"]
+
+
+def test_body_over_the_upload_limit_is_413(api_as, personas, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_as(personas.town).post("workers", new_worker(notes="x" * 2000))
+    assert response.status_code == 413
+    assert not Worker.objects.exists()
