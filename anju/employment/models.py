@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from anju.lib.identifiers import IdentifierError, validate_uscc
 
 
 class SizeClass(models.TextChoices):
@@ -30,6 +33,13 @@ class Employer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.uscc = validate_uscc(self.uscc)
+        except IdentifierError:
+            raise ValidationError({"uscc": _("统一社会信用代码不正确（应为 18 位，末位校验码须正确）。")}) from None
 
     @property
     def is_sme(self) -> bool:

@@ -15,7 +15,7 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class IdentifierError(ValueError):
@@ -49,6 +49,11 @@ def normalize_id_number(raw: str) -> str:
     return (raw or "").strip().replace(" ", "").upper()
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts other scripts' digits (e.g. Arabic-Indic); identifiers never do.
+    return text.isascii() and text.isdigit()
+
+
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """Validate a resident ID number and return its parts; 15-digit numbers are upgraded.
 
@@ -58,12 +63,12 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> ResidentId:
     if not number:
         raise IdentifierError("empty", "ID number is empty")
     if len(number) == 15:
-        if not number.isdigit():
+        if not _ascii_digits(number):
             raise IdentifierError("chars", "a 15-digit ID number has digits only")
         number = upgrade_legacy_id(number)
     elif len(number) != 18:
         raise IdentifierError("length", "an ID number has 18 characters (or 15 for old numbers)")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _ascii_digits(number[:17]) or not (_ascii_digits(number[17]) or number[17] == "X"):
         raise IdentifierError("chars", "an ID number has 17 digits then a digit or X")
     if id_check_char(number[:17]) != number[17]:
         raise IdentifierError("check", "the check character does not match")
@@ -113,7 +118,7 @@ def validate_uscc(raw: str) -> str:
     bad = [c for c in code if c not in _USCC_ALPHABET]
     if bad:
         raise IdentifierError("chars", f"a credit code cannot contain {''.join(sorted(set(bad)))}")
-    if not code[2:8].isdigit():
+    if not _ascii_digits(code[2:8]):
         raise IdentifierError("region", "characters 3 to 8 of a credit code are a region code")
     if uscc_check_char(code[:17]) != code[17]:
         raise IdentifierError("check", "the check character does not match")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-CODE_RE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
-PREFIX_RE = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$")
+CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+PREFIX_RE = re.compile(r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")
 
 
 def normalize_code(raw: object) -> str | None:

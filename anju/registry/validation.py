@@ -150,8 +150,8 @@ def parse_date(raw: Any) -> dt.date | None:
     if isinstance(raw, dt.date):
         return raw
     text = text_of(raw)
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-        r"(\d{4})(\d{2})(\d{2})", text
+    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?", text) or re.fullmatch(
+        r"([0-9]{4})([0-9]{2})([0-9]{2})", text
     )
     if not m:
         return None
@@ -166,7 +166,7 @@ def parse_month(raw: Any) -> dt.date | None:
     if isinstance(raw, (dt.date, dt.datetime)):
         return dt.date(raw.year, raw.month, 1)
     text = text_of(raw)
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", text) or re.fullmatch(r"(\d{4})(\d{2})", text)
+    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})月?", text) or re.fullmatch(r"([0-9]{4})([0-9]{2})", text)
     if not m:
         d = parse_date(text)
         return dt.date(d.year, d.month, 1) if d else None
@@ -195,9 +195,9 @@ def parse_whole(raw: Any) -> int | None | str:
     if isinstance(raw, bool):
         return "bad"
     if isinstance(raw, float):
-        return int(raw) if raw.is_integer() and raw >= 0 else "bad"
+        return int(raw) if raw.is_integer() and 0 <= raw < 1_000_000 else "bad"
     text = text_of(raw)
-    return int(text) if text.isdigit() else "bad"
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else "bad"
 
 
 class Cleaner:
