@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language is chosen by session/cookie)
 from django.contrib import admin
 from django.urls import include, path
 

@@ -17,7 +17,14 @@ from django.utils import timezone
 from anju.accounts.models import Department, DepartmentKind, Role, User
 from anju.employment.models import Employer, Hire, SizeClass
 from anju.lib.identifiers import make_id_number, make_uscc
-from anju.registry.choices import DIFFICULTY_BITS, CertificateKind, EmploymentStatus, Relation, TimelineKind, VisitResult
+from anju.registry.choices import (
+    DIFFICULTY_BITS,
+    CertificateKind,
+    EmploymentStatus,
+    Relation,
+    TimelineKind,
+    VisitResult,
+)
 from anju.registry.models import Certificate, Household, TimelineEvent, VerificationVisit, Worker
 from anju.registry.services import set_identifiers
 
@@ -119,7 +126,7 @@ def person(i: int, *, today: dt.date, towns: list[str] | None = None) -> dict:
     status = _weighted(rng, STATUS_MIX)
     mask = 0
     if rng.random() < 0.3:
-        for code, bit in DIFFICULTY_BITS.items():
+        for bit in DIFFICULTY_BITS.values():
             if rng.random() < 0.22:
                 mask |= bit
         mask = mask or DIFFICULTY_BITS["employment_difficulty"]

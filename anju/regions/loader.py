@@ -6,9 +6,9 @@ what changed, and never deletes (abolished codes stay valid for old ID numbers).
 from __future__ import annotations
 
 import csv
+import importlib.util
 from collections.abc import Iterator
 from decimal import Decimal
-import importlib.util
 from pathlib import Path
 
 from django.db import transaction

@@ -195,6 +195,9 @@ class TimelineEvent(models.Model):
         verbose_name = _("时间线事件")
         verbose_name_plural = _("时间线事件")
 
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.kind} {self.at:%Y-%m-%d}"
+
 
 class ImportJob(models.Model):
     """One workbook upload: validated, previewed, then (on confirmation) committed by a task."""
@@ -222,6 +225,9 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
+
+    def __str__(self) -> str:
+        return self.filename
 
     @property
     def progress_percent(self) -> int:

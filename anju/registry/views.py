@@ -11,11 +11,11 @@ from django_tables2 import RequestConfig
 
 from anju.accounts.permissions import WorkerPolicy
 from anju.regions.widgets import RegionPicker
+from anju.registry import services
 from anju.registry.choices import DifficultyType
 from anju.registry.filters import WorkerFilter
 from anju.registry.forms import CertificateForm, VisitForm, WorkerForm
 from anju.registry.selectors import get_worker_for_user, workers_for_user
-from anju.registry import services
 from anju.registry.services import (
     LedgerError,
     certificate_add,

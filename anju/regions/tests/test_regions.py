@@ -4,7 +4,13 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anju.regions.codes import in_prefix, normalize_code, prefix_bounds, prefix_q, significant_prefix
+from anju.regions.codes import (
+    in_prefix,
+    normalize_code,
+    prefix_bounds,
+    prefix_q,
+    significant_prefix,
+)
 from anju.regions.loader import load_regions
 from anju.regions.models import Level, Region
 from anju.regions.selectors import region_path
@@ -27,9 +33,10 @@ def test_pilot_counties_and_their_towns(db):
 def test_abolished_codes_stay_for_old_id_numbers(db):
     old = Region.objects.get(code="142329000000")
     assert old.abolished
-    from anju.registry.validation import clean_worker
-    from anju.lib.identifiers import make_id_number
     import datetime as dt
+
+    from anju.lib.identifiers import make_id_number
+    from anju.registry.validation import clean_worker
 
     data, problems = clean_worker({"name": "老号码", "id_number": make_id_number("142329", dt.date(1970, 1, 1), 11),
                                    "residence_region": "141127100", "employment_status": "就业"})

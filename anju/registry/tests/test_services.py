@@ -62,12 +62,16 @@ def test_reveal_is_audited_and_refused_outside_jurisdiction(personas):
 
 
 def test_audit_events_are_append_only(personas):
-    from django.db import connection
+    from django.db import DatabaseError, connection
+
+    from anju.audit.models import AppendOnlyError
 
     data, _ = clean_worker(row())
     worker_create(actor=personas.town, data=data)
     event = AuditEvent.objects.first()
-    with pytest.raises(Exception):
+    with pytest.raises(AppendOnlyError):
         event.save()
-    with pytest.raises(Exception), connection.cursor() as cur:
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(DatabaseError), connection.cursor() as cur:
         cur.execute("UPDATE audit_auditevent SET action = 'x'")

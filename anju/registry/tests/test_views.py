@@ -10,6 +10,7 @@ from anju.registry.choices import TimelineKind
 from anju.registry.models import Worker
 from anju.registry.tests.factories import make_worker, next_id_number
 
+
 @pytest.fixture
 def people(personas):
     return {
