@@ -47,7 +47,9 @@ def worker_list(request):
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     context = {
         "filter": filterset, "table": table, "nav": "ledger", "export_query": _export_query(request),
-        "region_picker": RegionPicker().render("region", request.GET.get("region", ""), attrs={"id": "id_region"}),
+        # The picker opens at the user's own area, so a town officer starts inside their town.
+        "region_picker": RegionPicker().render("region", request.GET.get("region") or request.user.jurisdiction,
+                                               attrs={"id": "id_region"}),
     }
     template = "registry/worker_list.html#results" if request.htmx and not request.htmx.boosted else "registry/worker_list.html"
     return render(request, template, context)
