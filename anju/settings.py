@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "anju.audit",
     "anju.registry",
     "anju.employment",
+    "anju.training",
+    "anju.policies",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,8 @@ from anju.registry.choices import (
 
 class Household(models.Model):
     household_no = models.CharField(_("户编号"), max_length=40, unique=True)
+    # Set by the trade union: the household meets its temporary relief conditions (困难帮扶).
+    union_hardship = models.BooleanField(_("符合工会困难帮扶条件"), null=True, blank=True)
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所在地区"), on_delete=models.PROTECT, related_name="+"
     )

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from anju.policies.packs import PACK_DIR, load_all, run_example
+
+
+class Command(BaseCommand):
+    help = "Validate every policy pack (file:line:column: reason) and run its worked examples."
+
+    def handle(self, *args, **options):
+        catalogue = load_all(PACK_DIR)
+        failures = 0
+        for error in catalogue.errors:
+            self.stderr.write(str(error))
+            failures += 1
+        examples = 0
+        for policy in catalogue.policies.values():
+            for example in policy.examples:
+                examples += 1
+                problem = run_example(policy, example)
+                if problem:
+                    failures += 1
+                    self.stderr.write(f"{policy.path}: example '{example.get('name')}': {problem}")
+        self.stdout.write(f"{len(catalogue.policies)} packs loaded, {len(catalogue.errors)} rejected, "
+                          f"{examples} worked examples, {failures} problems")
+        if failures:
+            sys.exit(1)
