@@ -27,7 +27,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check anju benchmarks
 
 messages: $(VENV)/.installed
-	cd anju && ../$(PY) -m anju makemessages -l zh_Hans -l en --no-obsolete && ../$(PY) -m anju compilemessages
+	$(PY) -m anju makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var --ignore=benchmarks --ignore="*/tests/*"
+	$(PY) -m anju compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

@@ -192,7 +192,7 @@ TASKS = {
     }
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/anju.html"
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

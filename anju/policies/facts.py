@@ -303,7 +303,8 @@ def annotations(subject: str, names: set[str], as_of: dt.date) -> dict[str, Any]
     for name in sorted(names):
         fact = CATALOGUE[subject][name]
         expr = fact.build(as_of) if fact.build else Value(None, output_field=_output(fact.type))
-        out[f"fact__{name}"] = expr
+        # One declared output type per fact: SQL sees booleans as conditions, numbers as decimals.
+        out[f"fact__{name}"] = ExpressionWrapper(expr, output_field=_output(fact.type))
     return out
 
 

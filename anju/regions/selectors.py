@@ -17,6 +17,32 @@ def _all_codes() -> frozenset[str]:
 def clear_cache() -> None:
     _all_codes.cache_clear()
     _names.cache_clear()
+    _children_index.cache_clear()
+
+
+@functools.cache
+def _children_index() -> dict[str | None, list[tuple[str, str]]]:
+    index: dict[str | None, list[tuple[str, str]]] = {}
+    rows = Region.objects.filter(abolished=False).order_by("code").values_list("code", "name", "parent_id", "level")
+    for code, name, parent, level in rows:
+        index.setdefault(None if level == Level.PROVINCE else parent, []).append((code, name))
+    return index
+
+
+def child_options(parent_code: str | None) -> list[tuple[str, str]]:
+    """(code, name) of the current divisions under `parent_code` (None: the provinces), cached."""
+    return _children_index().get(parent_code, [])
+
+
+def ancestors(code: str) -> list[str]:
+    """Codes from the province down to `code` itself (known codes only)."""
+    chain: list[str] = []
+    table = _names()
+    current: str | None = code
+    while current and current in table:
+        chain.append(current)
+        current = table[current][1]
+    return list(reversed(chain))
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from anju.regions.codes import PREFIX_RE, normalize_code
-from anju.regions.models import Region
+from anju.regions.selectors import ancestors, child_options
 
 
 class RegionPicker(forms.TextInput):
@@ -20,24 +20,13 @@ class RegionPicker(forms.TextInput):
         context = super().get_context(name, value, attrs)
         value = str(value or "").strip()
         code = value.ljust(12, "0") if PREFIX_RE.match(value) else normalize_code(value) if value else None
-        chain = []
-        if code:
-            region = Region.objects.filter(code=code).select_related("parent").first()
-            while region is not None:
-                chain.append(region)
-                region = region.parent
-            chain.reverse()
+        chain = ancestors(code) if code else []
         levels = []
-        parents = [None] + [r.code for r in chain]
-        for depth, parent in enumerate(parents):
-            options = list(
-                Region.objects.filter(abolished=False, **({"parent_id": parent} if parent else {"level": "province"}))
-                .order_by("code").values_list("code", "name")
-            )
+        for depth, parent in enumerate([None, *chain]):
+            options = child_options(parent)
             if not options:
                 break
-            selected = chain[depth].code if depth < len(chain) else ""
-            levels.append({"options": options, "selected": selected})
+            levels.append({"options": options, "selected": chain[depth] if depth < len(chain) else ""})
         context["widget"]["levels"] = levels
         context["widget"]["code"] = code or ""
         return context

@@ -105,7 +105,7 @@ WORKER_MODEL_FIELDS = [
 
 _TRUE = {"是", "yes", "y", "true", "1", "有", "√"}
 _FALSE = {"否", "no", "n", "false", "0", "无", "×"}
-_SPLIT = re.compile(r"[、,，;；/\s]+")
+_SPLIT = re.compile(r"[、,，;；/\n]+")
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -342,7 +342,15 @@ def clean_worker(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[
         items = [text_of(t) for t in raw_types]
     else:
         items = [t for t in _SPLIT.split(text_of(raw_types)) if t]
-    for item in items:
+    # Separators are 、 , ; / (a multi-word English label has spaces); space-separated codes or
+    # Chinese labels are accepted too when the whole item is not a label.
+    split_items: list[str] = []
+    for item in (i.strip() for i in items):
+        if item and _choice("difficulty_types", DifficultyType, item) is None and " " in item:
+            split_items.extend(item.split())
+        elif item:
+            split_items.append(item)
+    for item in split_items:
         code = _choice("difficulty_types", DifficultyType, item)
         if code is None:
             c.bad("difficulty_types", N_("困难类型“%(value)s”不存在。"), value=item[:20])
