@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "policies"
+urlpatterns = [
+    path("", include("anju.policies.urls_screens")),
+    path("simulate/", include("anju.policies.urls_simulate")),
+]
