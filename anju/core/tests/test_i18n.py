@@ -126,9 +126,17 @@ def test_login_page_in_english(client):
 
 
 @pytest.mark.django_db
-def test_login_page_in_english_from_accept_language(client):
+def test_pages_stay_chinese_whatever_the_browser_language(client):
+    # Chinese by default; English only by the switch (the language cookie).
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    assert "Staff login" in html and "工作人员登录" not in html
+    assert "工作人员登录" in html and "Staff login" not in html
+
+
+@pytest.mark.django_db
+def test_api_messages_follow_accept_language(client):
+    body = client.post("/api/v1/auth/token", data="{", content_type="application/json",
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in body), body
 
 
 @pytest.mark.django_db

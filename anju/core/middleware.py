@@ -1,0 +1,33 @@
+"""Language: Chinese unless the person chose English with the switch on the page.
+
+Django's LocaleMiddleware would follow the browser's Accept-Language, so a town clerk whose
+phone is set to English would get English without asking. Pages here use only the choice saved by
+the switch (the language cookie); API clients, which have no switch, may send Accept-Language.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in self.supported:
+            chosen = None
+        if chosen is None and request.path.startswith("/api/"):
+            chosen = translation.get_language_from_request(request)
+        language = chosen or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response
