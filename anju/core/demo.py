@@ -246,7 +246,10 @@ def seed_extras(*, limit: int) -> None:
         local = [e for e in employers if e.region_id[:6] == region[:6]] or employers
         if status == EmploymentStatus.EMPLOYED and r.random() < 0.5 and not Hire.objects.filter(worker_id=wid).exists():
             start = today - dt.timedelta(days=r.randrange(30, 900))
-            Hire.objects.create(worker_id=wid, employer=r.choice(local), start_date=start, contract_months=r.choice([6, 12, 24, 36]),
+            employer = r.choice(local)
+            TimelineEvent.objects.create(worker_id=wid, kind=TimelineKind.HIRED, at=timezone.make_aware(dt.datetime.combine(start, dt.time(9))),
+                                         data={"employer": employer.name})
+            Hire.objects.create(worker_id=wid, employer=employer, start_date=start, contract_months=r.choice([6, 12, 24, 36]),
                                 pension_insured=True, medical_insured=True, unemployment_insured=r.random() < 0.8,
                                 pension_premium_monthly=Decimal("640.00"), medical_premium_monthly=Decimal("280.00"),
                                 unemployment_premium_monthly=Decimal("20.00"))
@@ -259,6 +262,9 @@ def seed_extras(*, limit: int) -> None:
         staff = town_staff.get(region[:6])
         if staff and r.random() < 0.6 and not VerificationVisit.objects.filter(worker_id=wid).exists():
             visited = today - dt.timedelta(days=r.randrange(1, 700))
-            VerificationVisit.objects.create(worker_id=wid, visited_on=visited, staff=staff, result=VisitResult.CONFIRMED,
-                                             findings="本人在家，信息属实。", fields_confirmed=["phone", "residence_region"])
+            visit = VerificationVisit.objects.create(worker_id=wid, visited_on=visited, staff=staff, result=VisitResult.CONFIRMED,
+                                                     findings="本人在家，信息属实。", fields_confirmed=["phone", "residence_region"])
+            TimelineEvent.objects.create(worker_id=wid, kind=TimelineKind.VERIFIED, actor=staff,
+                                         at=timezone.make_aware(dt.datetime.combine(visited, dt.time(10))),
+                                         data={"visit": visit.pk, "result": VisitResult.CONFIRMED, "visited_on": visited.isoformat()})
             Worker.objects.filter(pk=wid).update(last_verified_on=visited)
