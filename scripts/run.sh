@@ -17,6 +17,7 @@ if [ "$fresh" = 1 ]; then
 else
   $ANJU load-regions >/dev/null
 fi
+$ANJU load-policies >/dev/null || echo "Warning: some policy packs were rejected (see above); the others are loaded."
 .venv/bin/gunicorn anju.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning &
 web=$!
 $ANJU db_worker --queue-name default &

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from anju.accounts.models import Department, DepartmentKind, Role, User
-from anju.employment.models import Employer, Hire, SizeClass
+from anju.employment.models import Business, Employer, EmployerYear, Hire, SizeClass
 from anju.lib.identifiers import make_id_number, make_uscc
 from anju.registry.choices import (
     DIFFICULTY_BITS,
@@ -27,6 +27,7 @@ from anju.registry.choices import (
 )
 from anju.registry.models import Certificate, Household, TimelineEvent, VerificationVisit, Worker
 from anju.registry.services import set_identifiers
+from anju.training.models import TrainingEnrolment
 
 DEMO_PASSWORD = "anju-demo"
 
@@ -220,6 +221,10 @@ def insert_people(n: int, *, batch: int = 5000, towns: list[str] | None = None, 
     return inserted
 
 
+def local_employers(employers: list[Employer], region: str) -> list[Employer]:
+    return [e for e in employers if e.region_id[:6] == region[:6]] or employers
+
+
 @transaction.atomic
 def seed_extras(*, limit: int) -> None:
     """Employers, hires, certificates and verification visits for the first `limit` demo people."""
@@ -240,10 +245,30 @@ def seed_extras(*, limit: int) -> None:
         employers.append(employer)
     town_staff = {"350581": User.objects.filter(username="shishi-town").first(),
                   "141127": User.objects.filter(username="lanxian-hrss").first()}
-    workers = list(Worker.objects.order_by("id").values_list("id", "employment_status", "residence_region_id")[:limit])
-    for wid, status, region in workers:
+    for employer in employers:
+        r = random.Random(employer.pk)
+        staff = employer.staff_count or 10
+        EmployerYear.objects.get_or_create(employer=employer, year=today.year - 1, defaults={
+            "ui_months_paid": 12 if r.random() < 0.85 else r.randrange(6, 12),
+            "ui_premiums_paid": Decimal(staff * r.randrange(180, 260) * 12).quantize(Decimal("0.01")),
+            "average_staff": staff, "layoffs": int(staff * r.choice([0, 0, 0.02, 0.05, 0.08, 0.3])),
+        })
+    workers = list(Worker.objects.order_by("id").values_list("id", "employment_status", "residence_region_id",
+                                                             "difficulty_mask")[:limit])
+    for wid, status, region, mask in workers:
         r = random.Random(wid)
-        local = [e for e in employers if e.region_id[:6] == region[:6]] or employers
+        if status == EmploymentStatus.SELF_EMPLOYED and not Business.objects.filter(founder_id=wid).exists():
+            Business.objects.create(founder_id=wid, name=f"{r.choice(EMPLOYER_WORDS)}{r.choice(['小吃店', '服装店', '网店', '修理部'])}",
+                                    kind=r.choice(["individual", "online_shop", "company"]), region_id=region,
+                                    founded_on=today - dt.timedelta(days=r.randrange(60, 1200)))
+        if mask and r.random() < 0.15 and not TrainingEnrolment.objects.filter(worker_id=wid).exists():
+            done = r.random() < 0.7
+            started = today - dt.timedelta(days=r.randrange(40, 400))
+            TrainingEnrolment.objects.create(worker_id=wid, employer=r.choice(local_employers(employers, region)),
+                                             course=r.choice(OCCUPATIONS) + "培训", class_hours=r.choice([16, 20, 24, 40]),
+                                             started_on=started, completed_on=started + dt.timedelta(days=20) if done else None,
+                                             certificate_obtained=done, newly_hired=r.random() < 0.6)
+        local = local_employers(employers, region)
         if status == EmploymentStatus.EMPLOYED and r.random() < 0.5 and not Hire.objects.filter(worker_id=wid).exists():
             start = today - dt.timedelta(days=r.randrange(30, 900))
             employer = r.choice(local)

@@ -21,6 +21,10 @@ class Command(BaseCommand):
             sys.exit(2)
         regions = load_regions()
         self.stderr.write(f"regions: {regions}")
+        from anju.policies.packs import load_all
+        from anju.policies.params import sync_from_packs
+
+        self.stderr.write(f"policy parameters: {sync_from_packs(load_all().policies.values())}")
         created = demo.seed_reference_users()
         self.stderr.write(f"demo users created: {created}")
 
