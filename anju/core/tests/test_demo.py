@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from anju.accounts.models import User
+from anju.employment.models import Employer, EmployerYear
+from anju.lib.identifiers import is_valid_id_number
+from anju.registry.models import Household, Worker
+
+
+def test_seed_demo_is_idempotent_and_realistic(db):
+    call_command("seed-demo", "--workers", "60")
+    counts = (Worker.objects.count(), Household.objects.count(), Employer.objects.count(), User.objects.count())
+    call_command("seed-demo", "--workers", "60")
+    assert (Worker.objects.count(), Household.objects.count(), Employer.objects.count(), User.objects.count()) == counts
+    assert counts[0] == 60
+    workers = list(Worker.objects.all())
+    assert all(is_valid_id_number(w.id_number) for w in workers)
+    assert all(w.birth_date.strftime("%Y%m%d") == w.id_number[6:14] for w in workers)
+    assert {w.residence_region_id[:6] for w in workers} == {"350581", "141127"}
+    assert any(w.difficulty_mask for w in workers) and any(w.household_id for w in workers)
+    assert EmployerYear.objects.exists()
+    for username in ("admin", "quanzhou-hrss", "shishi-hrss", "shishi-town", "shishi-civil", "shishi-union",
+                     "shishi-finance", "shishi-inspector", "lanxian-hrss", "auditor"):
+        user = authenticate(RequestFactory().post("/"), username=username, password="anju-demo")
+        assert user is not None, username
+    assert User.objects.get(username="shishi-town").jurisdiction == "350581001"
+    call_command("seed-demo", "--workers", "90")
+    assert Worker.objects.count() == 90
