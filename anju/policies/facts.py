@@ -234,6 +234,13 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
                 lambda d: _bool(~Q(employer__size_class="large"))),
         FactDef("new_hire", "hire", BOOL, "新招用", "New hire", lambda d: _bool(Q(start_date__lte=d))),
         FactDef("months_claimed", "hire", NUMBER, "申请补贴月数", "Months claimed", None, "个月", "months"),
+        # A post as offered or filled (public welfare posts, temporary posts): the ledger holds no
+        # post records yet, so these are given at screening or by the posting employer.
+        FactDef("public_welfare_post", "hire", BOOL, "公益性岗位", "Public welfare post", None),
+        FactDef("temporary_post", "hire", BOOL, "临时性岗位", "Temporary post", None),
+        FactDef("monthly_pay", "hire", NUMBER, "岗位月工资（补贴）", "Monthly pay or post subsidy", None, "元/月", "yuan/month"),
+        FactDef("accident_insurance_cover", "hire", NUMBER, "人身意外伤害保险保额", "Personal accident insurance cover",
+                None, "元", "yuan"),
     ]
     c["certificate"] += [
         FactDef("holder_in_difficulty", "certificate", BOOL, "持证人为困难农民工", "Holder is a worker in difficulty",

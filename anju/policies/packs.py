@@ -23,7 +23,8 @@ from anju.policies.facts import CATALOGUE, SUBJECTS
 PACK_DIR = Path(__file__).parent / "packs"
 SEEDS_README = "../shared/seeds/README.md"
 DEPARTMENT_KINDS = {"hrss", "civil_affairs", "finance", "trade_union", "womens_federation", "education",
-                    "youth_league", "publicity", "industry", "town_station", "market_regulation", "tax"}
+                    "youth_league", "publicity", "industry", "town_station", "market_regulation", "tax",
+                    "development_reform"}  # 发展和改革局: co-operates on Shishi's temporary assistance
 FREQUENCIES = {"once", "once_per_period", "per_subject", "monthly"}
 PARAM_TYPES = {"money", "rate", "number", "months"}
 STATUSES = {"eligible", "not_eligible", "unknown"}
