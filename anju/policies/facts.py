@@ -215,6 +215,8 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
                 lambda d: _num(_employer_year("ui_premiums_paid", d)), "元", "yuan"),
         FactDef("layoff_rate_last_year", "employer", NUMBER, "上年度裁员率", "Layoff rate last year",
                 lambda d: _layoff_rate(d)),
+        FactDef("insured_staff_last_year", "employer", NUMBER, "上年度平均参保职工人数", "Average insured staff last year",
+                lambda d: _employer_year("average_staff", d), "人", "people"),
         FactDef("culture_spending", "employer", NUMBER, "文体设施及活动支出", "Spending on culture and sports", None, "元", "yuan"),
         FactDef("many_migrant_workers", "employer", BOOL, "农民工较多", "Employs many migrant workers", None),
     ]
