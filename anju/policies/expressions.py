@@ -631,3 +631,104 @@ def _output(kind):
     return {BOOL: BooleanField(), NUMBER: _decimal_field(), DATE: DateField(), TEXT: TextField()}[kind]
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Native date parts. Django compiles ExtractYear/Month/Day and `field__month__gt` lookups on
+# SQLite to a Python function called once per row (django_date_extract), which dominated a
+# million-row scan (4 s of 5). SQLite stores a DateField as 'YYYY-MM-DD' text, so the parts are a
+# substr() away. `native_dates(expr, model)` rewrites a fact's expression tree before the query
+# is built; the meaning is unchanged (the equivalence property test compares the rewritten SQL
+# with the one-row evaluation), and on PostgreSQL the SQL is Django's own EXTRACT.
+# ---------------------------------------------------------------------------------------------
+
+DATE_PARTS = {"year": (1, 4), "month": (6, 2), "day": (9, 2)}
+
+
+def _date_part_class():
+    from django.db.models import DateField, DateTimeField
+    from django.db.models.functions import Extract
+
+    class DatePart(Extract):
+        def as_sqlite(self, compiler, connection, **extra_context):
+            field = getattr(self.lhs, "output_field", None)
+            if isinstance(field, DateField) and not isinstance(field, DateTimeField):
+                sql, params = compiler.compile(self.lhs)
+                start, length = DATE_PARTS[self.lookup_name]
+                return f"CAST(substr({sql}, {start}, {length}) AS INTEGER)", params
+            return super().as_sql(compiler, connection, **extra_context)
+
+    return DatePart
+
+
+_DATE_PART = None
+
+
+def date_part(expr, part: str):
+    """YEAR/MONTH/DAY of a date expression, computed natively by the database."""
+    global _DATE_PART
+    if _DATE_PART is None:
+        _DATE_PART = _date_part_class()
+    return _DATE_PART(expr, part)
+
+
+def _is_date_path(model, parts: list[str]) -> bool:
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db.models import DateField, DateTimeField
+
+    field = None
+    for name in parts:
+        if model is None:
+            return False
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        model = field.related_model if field.is_relation else None
+    return isinstance(field, DateField) and not isinstance(field, DateTimeField)
+
+
+def native_dates(expr, model):
+    """`expr` with every date-part extraction over a date column of `model` made native."""
+    from django.db.models import F, Q, Subquery
+    from django.db.models.functions import Extract
+    from django.db.models.lookups import (
+        Exact,
+        GreaterThan,
+        GreaterThanOrEqual,
+        In,
+        LessThan,
+        LessThanOrEqual,
+    )
+
+    lookups = {"exact": Exact, "gt": GreaterThan, "gte": GreaterThanOrEqual, "lt": LessThan,
+               "lte": LessThanOrEqual, "in": In}
+
+    def child(c):
+        if not isinstance(c, tuple):
+            return walk(c)
+        key, value = c
+        parts = key.split("__")
+        for i, name in enumerate(parts):
+            if i and name in DATE_PARTS and _is_date_path(model, parts[:i]):
+                rest = parts[i + 1:]
+                if len(rest) > 1 or (rest and rest[0] not in lookups):
+                    return c
+                return lookups[rest[0] if rest else "exact"](date_part(F("__".join(parts[:i])), name), walk(value))
+        return (key, walk(value))
+
+    def walk(e):
+        if isinstance(e, Q):
+            return Q(*(child(c) for c in e.children), _connector=e.connector, _negated=e.negated)
+        if isinstance(e, Subquery) or not hasattr(e, "get_source_expressions"):
+            return e
+        if isinstance(e, Extract) and e.lookup_name in DATE_PARTS and type(e) is not _DATE_PART:
+            return date_part(walk(e.lhs), e.lookup_name)
+        sources = e.get_source_expressions()
+        if not sources:
+            return e
+        copy = e.copy()
+        copy.set_source_expressions([walk(s) for s in sources])
+        return copy
+
+    return walk(expr)
