@@ -1,0 +1,503 @@
+"""Staff screens of the policy engine: the policy list and detail (the law beside the rule),
+parameter pages (values by region, history, setting a new value), the panel on a worker's page
+(every policy that applies today, explained), recorded decisions, and proactive lists (免申即享)
+run as background jobs with masked exports.
+
+Policies live in YAML packs, not the database: ids from URLs are looked up in the loaded
+catalogue, unknown ids are 404. Everything a person sees about subjects is scoped to their
+jurisdiction; scan jobs are visible to their creator only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from anju.accounts.models import DepartmentKind
+from anju.accounts.permissions import ParameterPolicy, PolicyPolicy
+from anju.policies import engine
+from anju.policies import params as parameters
+from anju.policies.expressions import BOOL, DATE, NUMBER
+from anju.policies.facts import CATALOGUE, SUBJECTS
+from anju.policies.forms import ParameterValueForm, ScanForm, region_label
+from anju.policies.models import Parameter, ParameterValue, ScanJob
+from anju.policies.packs import Policy, catalogue, get_policy
+from anju.policies.services import decision_record, scan_export_record, scan_job_create
+from anju.policies.tasks import run_scan
+from anju.regions.selectors import region_name
+from anju.registry.selectors import get_worker_for_user
+
+RESULTS_PER_PAGE = 50
+N_ = gettext_lazy
+
+# Departments the packs name that the accounts app does not list as a kind of department.
+_EXTRA_DEPARTMENTS = {
+    "market_regulation": N_("市场监督管理局"),
+    "tax": N_("税务局"),
+}
+_FREQUENCY = {
+    "once": N_("一次性发放"),
+    "once_per_period": N_("每 %(months)s 个月内最多享受一次"),
+    "per_subject": N_("每个对象（如每张证书、每次招用）一次"),
+    "monthly": N_("按月发放"),
+}
+_VALIDITY = {
+    "in_force": N_("有效"),
+    "expired": N_("已失效"),
+    "not_yet": N_("尚未生效"),
+}
+# Column headings of a proactive list, by subject: (key, name).
+_LIST_COLUMNS = {
+    "worker": (N_("公民身份号码（脱敏）"), N_("姓名")),
+    "employer": (N_("统一社会信用代码"), N_("单位名称")),
+    "household": (N_("户编号"), N_("名称")),
+}
+_DEFAULT_COLUMNS = (N_("证件号码（脱敏）及编号"), N_("姓名 · 名称"))
+
+
+def _require(policy_class, user, action: str) -> None:
+    if not policy_class.can(user, action):
+        raise PermissionDenied(_("您没有此操作的权限。"))
+
+
+def department_label(code: str) -> str:
+    labels = dict(DepartmentKind.choices)
+    return str(labels.get(code) or _EXTRA_DEPARTMENTS.get(code) or code)
+
+
+def _policy_or_404(policy_id: str) -> Policy:
+    policy = get_policy(str(policy_id))
+    if policy is None:
+        raise Http404
+    return policy
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def validity(policy: Policy, on: dt.date) -> str:
+    if policy.valid_from and on < policy.valid_from:
+        return "not_yet"
+    if policy.valid_to and on > policy.valid_to:
+        return "expired"
+    return "in_force"
+
+
+def scope_root(policy: Policy, user) -> str | None:
+    """Where the policy and the user's jurisdiction overlap: the narrower of the two prefixes, or
+    None when the policy does not apply anywhere the user may see."""
+    issuing, mine = policy.issuing_region, user.jurisdiction or ""
+    if mine.startswith(issuing):
+        return mine
+    if issuing.startswith(mine):
+        return issuing
+    return None
+
+
+def frequency_text(frequency: dict) -> str:
+    kind = frequency.get("kind", "once")
+    text = str(_FREQUENCY.get(kind, kind))
+    return text % {"months": frequency.get("months", "?")} if "%(months)s" in text else text
+
+
+def _label(label, language: str | None = None) -> str:
+    return label.text(language or translation.get_language()) if label is not None else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy list and detail
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def policy_list(request):
+    _require(PolicyPolicy, request.user, "view")
+    today = _today()
+    subject = request.GET.get("subject", "")
+    if subject not in SUBJECTS:
+        subject = ""
+    mine = request.GET.get("mine") == "1"
+    rows = []
+    for policy in sorted(catalogue().policies.values(), key=lambda p: (p.issuing_region, p.id)):
+        if subject and policy.subject != subject:
+            continue
+        applies = scope_root(policy, request.user) is not None
+        if mine and not applies:
+            continue
+        rows.append({
+            "policy": policy, "title": _label(policy.title), "subject": SUBJECTS[policy.subject].label_zh,
+            "region": region_label(policy.issuing_region), "lead": department_label(policy.lead),
+            "validity": validity(policy, today), "validity_label": _VALIDITY[validity(policy, today)],
+            "applies": applies,
+        })
+    context = {
+        "rows": rows, "nav": "policies", "subject": subject, "mine": mine,
+        "subjects": [(name, s.label_zh) for name, s in SUBJECTS.items()],
+        "rejected": len(catalogue().errors),
+    }
+    return render(request, "policies/policy_list.html", context)
+
+
+@dataclass
+class ParamView:
+    name: str
+    label: str
+    unit: str
+    type: str
+    value: Decimal | None = None
+    level: str | None = None
+    level_name: str = ""
+    history: list[tuple[str, list[ParameterValue]]] = field(default_factory=list)
+
+
+def _param_views(policy: Policy, region: str, on: dt.date) -> list[ParamView]:
+    """Each parameter of the policy: the value in force for `region` on `on` and where it comes
+    from, and the full history per region (one query for all of them)."""
+    names = sorted(policy.parameters)
+    rows = list(ParameterValue.objects.filter(parameter__name__in=names).select_related("parameter", "created_by")
+                .order_by("parameter__name", "region_prefix", "-valid_from"))
+    views = []
+    for name in names:
+        decl = policy.parameters[name]
+        mine = [r for r in rows if r.parameter.name == name]
+        table: dict[str, Decimal | None] = {}
+        by_region: dict[str, list[ParameterValue]] = {}
+        for r in mine:
+            if r.valid_from <= on:
+                table.setdefault(r.region_prefix, r.value)
+            by_region.setdefault(r.region_prefix, []).append(r)
+        value, level = parameters.resolve(name, region, on, table=table)
+        views.append(ParamView(name, _label(decl.label), _label(decl.unit), decl.type, value, level,
+                               region_label(level) if level is not None else "",
+                               [(region_label(prefix), values) for prefix, values in by_region.items()]))
+    return views
+
+
+def _condition_rows(policy: Policy) -> list[dict[str, Any]]:
+    rows = [{"label": _label(c.label), "name": c.name, "source": c.expression.source, "exclusion": False}
+            for c in policy.conditions]
+    rows += [{"label": _label(c.label), "name": c.name, "source": c.expression.source, "exclusion": True}
+             for c in policy.exclusions]
+    return rows
+
+
+@login_required
+@require_GET
+def policy_detail(request, policy_id):
+    _require(PolicyPolicy, request.user, "view")
+    policy = _policy_or_404(policy_id)
+    today = _today()
+    root = scope_root(policy, request.user)
+    region = root if root is not None else policy.issuing_region
+    facts = CATALOGUE[policy.subject]
+    can_scan = PolicyPolicy.can(request.user, "scan") and root is not None
+    context = {
+        "policy": policy, "nav": "policies", "title": _label(policy.title), "gist": _label(policy.gist),
+        "subject": SUBJECTS[policy.subject].label_zh, "issuing": region_label(policy.issuing_region),
+        "lead": department_label(policy.lead), "cooperating": [department_label(d) for d in policy.cooperating],
+        "validity": validity(policy, today), "validity_label": _VALIDITY[validity(policy, today)],
+        "conditions": _condition_rows(policy), "frequency": frequency_text(policy.frequency),
+        "amount_note": _label(policy.amount_note) if policy.amount_note else "",
+        "verification": [{"label": _label(_as_label(v.get("label"))) or v.get("step", ""),
+                          "department": department_label(str(v.get("department", "")))} for v in policy.verification],
+        "facts_read": [{"name": n, "label": facts[n].label_zh, "unit": facts[n].unit_zh, "in_database": facts[n].in_database}
+                       for n in sorted(policy.facts_read())],
+        "params": _param_views(policy, region, today), "param_region": region_label(region), "today": today,
+        "applies": root is not None, "can_scan": can_scan,
+        "scan_form": ScanForm(user=request.user, root=root) if can_scan else None,
+        "jobs": ScanJob.objects.filter(created_by=request.user, policy_id=policy.id)
+        .only("id", "on_date", "region_prefix", "status", "result_count", "created_at")[:10] if can_scan else [],
+    }
+    return render(request, "policies/policy_detail.html", context)
+
+
+def _as_label(raw: Any):
+    from anju.policies.packs import Label
+
+    if isinstance(raw, dict) and raw.get("zh"):
+        return Label(str(raw.get("zh")), str(raw.get("en") or raw.get("zh")))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def parameter_detail(request, name):
+    _require(ParameterPolicy, request.user, "view")
+    parameter = get_object_or_404(Parameter, name=name)
+    can_change = ParameterPolicy.can(request.user, "change")
+    form = None
+    if can_change:
+        form = ParameterValueForm(request.POST or None, user=request.user, parameter=parameter,
+                                  initial={"region": request.user.jurisdiction, "valid_from": _today()})
+    elif request.method == "POST":
+        raise PermissionDenied(_("只有管理员和市县人社经办人员可以设置参数。"))
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        parameters.parameter_set(actor=request.user, name=parameter.name, region_prefix=data["region"],
+                                 valid_from=data["valid_from"], value=data["value"], source=data["source"])
+        messages.success(request, _("已设置 %(label)s：%(region)s 自 %(date)s 起为 %(value)s。") % {
+            "label": parameter.label_zh, "region": region_label(data["region"]), "date": data["valid_from"],
+            "value": _("未规定") if data["value"] is None else data["value"].normalize()})
+        return redirect("policies:parameter_detail", name=parameter.name)
+
+    today = _today()
+    rows = list(parameter.values.select_related("created_by").order_by("region_prefix", "-valid_from"))
+    in_force: dict[str, ParameterValue] = {}
+    for r in rows:
+        if r.valid_from <= today:
+            in_force.setdefault(r.region_prefix, r)
+    by_region: dict[str, list[ParameterValue]] = {}
+    for r in rows:
+        by_region.setdefault(r.region_prefix, []).append(r)
+    changes = list(ParameterValue.history.filter(parameter_id=parameter.pk).select_related("history_user")
+                   .order_by("-history_date")[:200])
+    context = {
+        "parameter": parameter, "nav": "policies", "today": today, "form": form,
+        "regions": [{"prefix": prefix, "name": region_label(prefix), "current": in_force.get(prefix), "values": values}
+                    for prefix, values in by_region.items()],
+        "changes": changes,
+        "policies": [p for p in catalogue().policies.values() if parameter.name in p.parameters],
+    }
+    return render(request, "policies/parameter_detail.html", context, status=400 if form is not None and form.errors else 200)
+
+
+# ---------------------------------------------------------------------------------------------
+# A worker's page: every policy that applies today, explained
+# ---------------------------------------------------------------------------------------------
+
+
+def fact_text(subject: str, name: str, value: Any) -> str:
+    fact = CATALOGUE[subject].get(name)
+    label = fact.label_zh if fact else name
+    if value is None:
+        shown = _("未知")
+    elif fact is not None and fact.type == BOOL:
+        shown = _("是") if value else _("否")
+    elif fact is not None and fact.type == DATE and isinstance(value, dt.date):
+        shown = value.isoformat()
+    elif fact is not None and fact.type == NUMBER:
+        shown = _number(value) + (f" {fact.unit_zh}" if fact.unit_zh else "")
+    else:
+        shown = str(value)
+    return f"{label}：{shown}"
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else f"{value.normalize():f}"
+    return str(value)
+
+
+def param_text(policy: Policy, name: str, value: Any) -> str:
+    decl = policy.parameters.get(name)
+    label = _label(decl.label) if decl else name
+    if value is None:
+        return f"{label}：{_('未规定')}"
+    if decl is not None and decl.type == "rate":
+        return f"{label}：{_number(Decimal(value) * 100)}%"
+    unit = _label(decl.unit) if decl else ""
+    return f"{label}：{_number(value)}" + (f" {unit}" if unit else "")
+
+
+@dataclass
+class PanelEntry:
+    policy: Policy
+    title: str
+    status: str
+    status_label: str
+    amount: Decimal | None
+    pending_text: str
+    missing: list[str]
+    conditions: list[dict[str, Any]]
+    lead: str
+    amount_params: list[str] = field(default_factory=list)
+    not_in_force: bool = False
+    recorded: bool = False
+
+
+_STATUS_LABELS = {engine.ELIGIBLE: N_("符合条件"), engine.NOT_ELIGIBLE: N_("不符合条件"), engine.UNKNOWN: N_("暂无法判断")}
+
+
+def _panel_entry(policy: Policy, worker, on: dt.date) -> PanelEntry:
+    e = engine.evaluate_subject(policy, worker, on)
+    facts = CATALOGUE[policy.subject]
+    conditions = []
+    for c in e.conditions:
+        mark = {True: "✓", False: "✗", None: "?"}[c.passed]
+        conditions.append({
+            "mark": mark, "passed": c.passed, "label": c.label_zh if not translation.get_language().startswith("en") else c.label_en,
+            "exclusion": c.exclusion,
+            "facts": [fact_text(policy.subject, n, v) for n, v in c.facts.items()],
+            "params": [param_text(policy, n, v) for n, v in c.params.items()],
+        })
+    amount_params = []
+    if e.status == engine.ELIGIBLE:
+        amount_params = [param_text(policy, n, e.params.get(n)) for n in sorted(policy.params_read())]
+    lead = department_label(policy.lead)
+    entry = PanelEntry(
+        policy=policy, title=_label(policy.title), status=e.status, status_label=str(_STATUS_LABELS[e.status]),
+        amount=e.amount, pending_text=_("金额待%(lead)s确定") % {"lead": lead} if e.amount_pending else "",
+        missing=[facts[n].label_zh if n in facts else n for n in e.missing_facts], conditions=conditions, lead=lead,
+        amount_params=amount_params, not_in_force=not e.applicable,
+    )
+    return entry
+
+
+def _worker_panel(request, worker, *, recorded: str | None = None, status: int = 200):
+    today = _today()
+    policies = [p for p in sorted(catalogue().policies.values(), key=lambda p: p.id)
+                if p.subject == "worker" and engine.applies_in(p, worker.residence_region_id)]
+    entries = [_panel_entry(p, worker, today) for p in policies]
+    for entry in entries:
+        entry.recorded = entry.policy.id == recorded
+    context = {"worker": worker, "entries": entries, "today": today,
+               "can_decide": PolicyPolicy.can(request.user, "decide")}
+    return render(request, "policies/_worker_policies.html", context, status=status)
+
+
+@login_required
+@require_GET
+def worker_policies(request, worker_pk):
+    worker = get_worker_for_user(request.user, worker_pk)
+    return _worker_panel(request, worker)
+
+
+@login_required
+@require_POST
+def worker_decide(request, worker_pk, policy_id):
+    worker = get_worker_for_user(request.user, worker_pk)
+    policy = _policy_or_404(policy_id)
+    _require(PolicyPolicy, request.user, "decide")
+    if policy.subject != "worker" or not engine.applies_in(policy, worker.residence_region_id):
+        raise Http404
+    decision_record(actor=request.user, policy=policy, subject_obj=worker, on=_today())
+    if not request.htmx:
+        messages.success(request, _("已记录判定：%(title)s。") % {"title": _label(policy.title)})
+        return redirect("registry:worker_detail", pk=worker.pk)
+    return _worker_panel(request, worker, recorded=policy.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Proactive lists (免申即享)
+# ---------------------------------------------------------------------------------------------
+
+
+def _job_for(user, pk) -> ScanJob:
+    """The user's own job; anyone else's (or a missing one) is 404."""
+    return get_object_or_404(ScanJob, pk=pk, created_by=user)
+
+
+@login_required
+@require_POST
+def scan_start(request, policy_id):
+    policy = _policy_or_404(policy_id)
+    _require(PolicyPolicy, request.user, "scan")
+    root = scope_root(policy, request.user)
+    if root is None:
+        raise Http404
+    form = ScanForm(request.POST, user=request.user, root=root)
+    if not form.is_valid():
+        problems = "；".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, _("无法生成名单：%(problems)s") % {"problems": problems})
+        return redirect(reverse("policies:policy_detail", args=[policy.id]) + "#scan")
+    job = scan_job_create(actor=request.user, policy=policy, region_prefix=form.cleaned_data["region"],
+                          on=form.cleaned_data["on"])
+    run_scan.enqueue(job.pk)
+    return redirect("policies:scan_job", pk=job.pk)
+
+
+def _job_context(request, job: ScanJob) -> dict[str, Any]:
+    policy = get_policy(job.policy_id)
+    subject = policy.subject if policy else "worker"
+    key_header, name_header = _LIST_COLUMNS.get(subject, _DEFAULT_COLUMNS)
+    page = Paginator(job.results or [], RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row["region_name"] = region_name(row.get("region")) or row.get("region")
+    return {
+        "job": job, "policy": policy, "title": _label(policy.title) if policy else job.policy_id, "nav": "policies",
+        "region": region_label(job.region_prefix), "page": page, "key_header": key_header, "name_header": name_header,
+        "running": job.status in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING),
+        "truncated": job.status == ScanJob.Status.DONE and job.result_count > len(job.results or []),
+        "kept": len(job.results or []), "can_export": PolicyPolicy.can(request.user, "export"),
+    }
+
+
+@login_required
+@require_GET
+def scan_job(request, pk):
+    job = _job_for(request.user, pk)
+    return render(request, "policies/scan_job.html", _job_context(request, job))
+
+
+@login_required
+@require_GET
+def scan_progress(request, pk):
+    """The progress fragment while the task runs; once it is done, htmx reloads the page."""
+    job = _job_for(request.user, pk)
+    if job.status not in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING):
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return redirect("policies:scan_job", pk=job.pk)
+    return render(request, "policies/scan_job.html#progress", _job_context(request, job))
+
+
+def _export_rows(job: ScanJob) -> list[list[Any]]:
+    return [[r.get("key", ""), r.get("name", ""), region_name(r.get("region")) or r.get("region", ""),
+             r.get("region", ""), None if r.get("amount") is None else Decimal(r["amount"])] for r in job.results or []]
+
+
+@login_required
+@require_GET
+def scan_export(request, pk):
+    job = _job_for(request.user, pk)
+    _require(PolicyPolicy, request.user, "export")
+    file_format = request.GET.get("format", "xlsx")
+    if file_format not in ("xlsx", "csv"):
+        return HttpResponse(_("导出格式只能是 xlsx 或 csv。"), status=400, content_type="text/plain; charset=utf-8")
+    if job.status != ScanJob.Status.DONE:
+        return HttpResponse(_("名单尚未生成完成，暂不能导出。"), status=409, content_type="text/plain; charset=utf-8")
+    policy = get_policy(job.policy_id)
+    key_header, name_header = _LIST_COLUMNS.get(policy.subject if policy else "worker", _DEFAULT_COLUMNS)
+    headers = [str(key_header), str(name_header), _("地区"), _("区划代码"), _("金额（元）")]
+    rows = _export_rows(job)
+    scan_export_record(actor=request.user, job=job, file_format=file_format, rows=len(rows))
+    filename = f"proactive-{job.policy_id}-{job.on_date:%Y%m%d}"
+    if file_format == "csv":
+        from anju.registry.workbook import csv_lines
+
+        response = StreamingHttpResponse(csv_lines(headers, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}.csv"
+        return response
+    from anju.registry.workbook import LedgerWriter
+
+    buffer = io.BytesIO()
+    writer = LedgerWriter(buffer)
+    writer.sheet(_("名单"), headers, [headers, *rows], widths={0: 24, 3: 14})
+    writer.close()
+    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}.xlsx"
+    return response
