@@ -306,3 +306,57 @@ def scan_summary(rows) -> tuple[int, Decimal]:
         count += 1
         total += (r.amount if hasattr(r, "amount") else r[2]) or 0
     return count, total
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation: the same scan twice, with the parameters in force and with values to try.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    total: Decimal = Decimal("0.00")
+    pending: int = 0  # eligible, but no amount (the amount parameter is not set)
+
+
+@dataclass
+class Simulation:
+    policy: Policy
+    on: dt.date
+    region_prefix: str
+    in_force: dict[str, Decimal | None]  # the values in force for the region itself
+    overrides: dict[str, Decimal | None]
+    before: Tally
+    after: Tally
+
+    @property
+    def count_change(self) -> int:
+        return self.after.count - self.before.count
+
+    @property
+    def total_change(self) -> Decimal:
+        return self.after.total - self.before.total
+
+
+def tally(rows) -> Tally:
+    t = Tally()
+    for row in rows:
+        amount = row[2]
+        t.count += 1
+        if amount is None:
+            t.pending += 1
+        else:
+            t.total += amount
+    return t
+
+
+def simulate(policy: Policy, *, on: dt.date, region_prefix: str = "", overrides: dict[str, Decimal | None],
+             base=None) -> Simulation:
+    """How many qualify and what it costs, before and after overriding parameters. Overrides apply
+    across the whole region (every sub-region's own value is replaced too)."""
+    region = region_prefix or policy.issuing_region
+    in_force = parameters.resolve_many(sorted(policy.params_read()), region.ljust(12, "0"), on)
+    before = tally(scan_rows(policy, on=on, region_prefix=region_prefix, base=base))
+    after = tally(scan_rows(policy, on=on, region_prefix=region_prefix, base=base, overrides=dict(overrides)))
+    return Simulation(policy, on, region_prefix, in_force, dict(overrides), before, after)
