@@ -17,13 +17,18 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
             failures += 1
         examples = 0
+        width = max((len(pid) for pid in catalogue.policies), default=0)
         for policy in catalogue.policies.values():
+            failed = 0
             for example in policy.examples:
                 examples += 1
                 problem = run_example(policy, example)
                 if problem:
-                    failures += 1
+                    failed += 1
                     self.stderr.write(f"{policy.path}: example '{example.get('name')}': {problem}")
+            failures += failed
+            verdict = "ok" if not failed else f"{failed} failed"
+            self.stdout.write(f"{policy.id:<{width}}  {len(policy.examples):>3} examples  {verdict}")
         self.stdout.write(f"{len(catalogue.policies)} packs loaded, {len(catalogue.errors)} rejected, "
                           f"{examples} worked examples, {failures} problems")
         if failures:

@@ -1,0 +1,243 @@
+"""The shipped policy packs: all load, cover the catalogue, and every worked example holds; a
+broken expression is refused with its file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from anju.policies import params as parameters
+from anju.policies.engine import scan
+from anju.policies.packs import PACK_DIR, PackError, load_all, load_pack, run_example
+from anju.registry.tests.factories import make_worker
+
+REPO = PACK_DIR.parents[2]
+CATALOGUE_SPEC = REPO.parent / "shared" / "specs" / "policy-catalogue.md"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+CATALOGUE = load_all(PACK_DIR)
+EXAMPLES = [
+    pytest.param(policy, example, id=f"{policy.id}: {example['name']}")
+    for policy in CATALOGUE.policies.values()
+    for example in policy.examples
+]
+
+
+def test_check_policies_passes_and_lists_every_pack(capsys):
+    call_command("check-policies")  # exits 1 (SystemExit) on any problem
+    out = capsys.readouterr().out.splitlines()
+    for policy in CATALOGUE.policies.values():
+        assert any(line.split()[:3] == [policy.id, str(len(policy.examples)), "examples"] for line in out), policy.id
+    assert out[-1].startswith(f"{len(CATALOGUE.policies)} packs loaded, 0 rejected")
+    assert out[-1].endswith(" 0 problems")
+
+
+def test_every_pack_loads():
+    assert [str(e) for e in CATALOGUE.errors] == []
+
+
+def catalogue_ids() -> list[str]:
+    if not CATALOGUE_SPEC.exists():
+        pytest.skip(f"{CATALOGUE_SPEC} is not in this checkout")
+    ids = re.findall(r"^\| `([a-z0-9-]+)`", CATALOGUE_SPEC.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert len(ids) >= 16, "the catalogue table could not be read"
+    return ids
+
+
+def test_every_catalogue_row_has_a_pack():
+    ids = catalogue_ids()
+    assert sorted(set(ids) - set(CATALOGUE.policies)) == []
+    assert sorted(set(CATALOGUE.policies) - set(ids)) == []  # and no pack outside the catalogue
+
+
+def test_packs_cite_a_seed_document():
+    if not SEEDS.exists():
+        pytest.skip(f"{SEEDS} is not in this checkout")
+    for policy in CATALOGUE.policies.values():
+        assert (SEEDS / policy.source_file).is_file(), policy.id
+
+
+def test_every_pack_shows_all_three_outcomes():
+    for policy in CATALOGUE.policies.values():
+        statuses = {ex["expect"]["status"] for ex in policy.examples}
+        assert statuses == {"eligible", "not_eligible", "unknown"}, policy.id
+        if policy.amount is not None:
+            assert any(ex["expect"].get("amount") for ex in policy.examples), f"{policy.id}: no example with an amount"
+
+
+def test_shared_parameters_agree_across_packs():
+    """A parameter read by several packs (min_wage_monthly) is one parameter: same type, label and
+    unit, and no two packs ship different values for the same region and date."""
+    seen: dict[str, tuple] = {}
+    values: dict[tuple, object] = {}
+    for policy in CATALOGUE.policies.values():
+        for decl in policy.parameters.values():
+            shape = (decl.type, decl.label, decl.unit)
+            assert seen.setdefault(decl.name, shape) == shape, f"{policy.id}: {decl.name} declared differently"
+            for v in decl.values:
+                key = (decl.name, v["region"], v["from"])
+                assert values.setdefault(key, v["value"]) == v["value"], f"{policy.id}: {key} conflicts"
+
+
+@pytest.mark.parametrize(("policy", "example"), EXAMPLES)
+def test_worked_example(policy, example):
+    assert run_example(policy, example) is None
+
+
+def one_of_each_subject(region: str, on: dt.date) -> None:
+    """A small ledger in `region`: two workers (one on the minimum living allowance) with every
+    other difficulty type, and a household, employer, hire, certificate, business and enrolment."""
+    from anju.employment.models import Business, Employer, EmployerYear, Hire
+    from anju.lib.identifiers import make_uscc
+    from anju.registry.choices import DIFFICULTY_BITS
+    from anju.registry.models import Certificate, Household
+    from anju.training.models import TrainingEnrolment
+
+    every = sum(DIFFICULTY_BITS.values())
+    household = Household.objects.create(household_no=f"H{region}", union_hardship=True, region_id=region)
+    workers = [
+        make_worker(residence=region, household=household, difficulty_mask=mask, unemployment_registered_on=dt.date(2019, 1, 1),
+                    last_income_month=dt.date(2019, 1, 1), unemployment_insured=False, ui_contribution_months=24)
+        for mask in (every, every & ~DIFFICULTY_BITS["minimum_living_allowance"])
+    ]
+    for i, size in enumerate(("small", "large")):
+        employer = Employer.objects.create(name=f"单位{i}", uscc=make_uscc(f"91{region[:6]}MA2Y0A1B{i}"), size_class=size,
+                                           staff_count=20 + 1000 * i, region_id=region)
+        EmployerYear.objects.create(employer=employer, year=on.year - 1, ui_months_paid=12, ui_premiums_paid="12345.67",
+                                    average_staff=20 + 1000 * i, layoffs=i)
+        Hire.objects.create(worker=workers[i], employer=employer, start_date=on, contract_months=12, pension_insured=True,
+                            pension_premium_monthly="640.00", medical_premium_monthly="300.50")
+        TrainingEnrolment.objects.create(worker=workers[i], employer=employer, course="电工", class_hours=20,
+                                         started_on=on, certificate_obtained=True, newly_hired=True)
+    for i, (kind, grade) in enumerate((("special_ability", None), ("skill_level", 3), ("vocational_qualification", 1))):
+        Certificate.objects.create(worker=workers[i % 2], kind=kind, occupation="电工", grade=grade, shortage=bool(i),
+                                   issued_on=on, certificate_no=f"C{i}")
+    Business.objects.create(founder=workers[1], name="网店", kind="online_shop", region_id=region,
+                            founded_on=on - dt.timedelta(days=200))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("policy", list(CATALOGUE.policies.values()), ids=lambda p: p.id)
+def test_scan_agrees_with_one_by_one(policy):
+    """Each pack runs as one SQL query (SQLite and PostgreSQL alike), and lists exactly the stored
+    subjects that evaluating one by one finds eligible, with the same amounts."""
+    from anju.policies.engine import ELIGIBLE, evaluate_subject
+    from anju.policies.facts import SUBJECTS
+
+    parameters.sync_from_packs([policy])
+    on = dt.date.fromisoformat(str(policy.examples[0]["date"]))
+    region = str(policy.examples[0].get("region", policy.issuing_region))[:6].ljust(12, "0")
+    one_of_each_subject(region, on)
+    listed = {row.pk: row.amount for row in scan(policy, on=on)}
+    one_by_one = {}
+    for obj in SUBJECTS[policy.subject].model.objects.all():
+        evaluation = evaluate_subject(policy, obj, on)
+        if evaluation.status == ELIGIBLE:
+            one_by_one[obj.pk] = evaluation.amount
+    assert listed == one_by_one
+
+
+# ---------------------------------------------------------------------------------------------
+# A broken pack is refused with its file and line
+# ---------------------------------------------------------------------------------------------
+
+PACK = """\
+id: {id}
+version: 1
+title: {{zh: 测试, en: Test}}
+source:
+  file: 000_fb70287d080664ab.txt
+  article: "七"
+  gist: {{zh: 测试, en: Test}}
+issuing_region: "3505"
+departments: {{lead: civil_affairs}}
+subject: worker
+valid: {{from: 2020-03-01, to: null}}
+conditions:
+  - name: first
+    label: {{zh: 第一, en: First}}
+    when: {when}
+amount: {amount}
+parameters:
+  min_living_standard_monthly:
+    type: money
+    label: {{zh: 低保标准, en: Minimum living standard}}
+    values:
+      - {{region: "3505", from: 2020-01-01, value: "800"}}
+examples:
+  - name: one
+    date: 2021-06-15
+    facts: {{months_without_income: 3}}
+    expect: {{status: eligible}}
+"""
+WHEN_LINE, AMOUNT_LINE = 15, 16
+
+
+def write(tmp_path: Path, *, when: str = "months_without_income >= 3",
+          amount: str = "params.min_living_standard_monthly * 3") -> Path:
+    path = tmp_path / "broken-pack.yaml"
+    path.write_text(PACK.format(id=path.stem, when=when, amount=amount), encoding="utf-8")
+    return path
+
+
+def test_the_base_pack_is_valid(tmp_path):
+    assert load_pack(write(tmp_path)).id == "broken-pack"
+
+
+@pytest.mark.parametrize(("fields", "line", "reason"), [
+    ({"when": "months_without_income >= 3 and no_such_fact"}, WHEN_LINE, "unknown fact 'no_such_fact'"),
+    ({"amount": "params.no_such_param * 3"}, AMOUNT_LINE, "unknown parameter 'params.no_such_param'"),
+    ({"when": 'age + "a" > 3'}, WHEN_LINE, "'+' needs numbers"),
+    ({"when": "unemployed > 3"}, WHEN_LINE, "cannot compare bool with number"),
+    ({"when": "months_without_income"}, WHEN_LINE, "but bool is needed"),
+    ({"amount": "unemployed"}, AMOUNT_LINE, "but number is needed"),
+    ({"when": "__import__('os')"}, WHEN_LINE, "may be called"),
+], ids=["unknown fact", "missing parameter", "number plus text", "bool compared with number",
+        "condition not true/false", "amount not a number", "a call that is not allowed"])
+def test_a_broken_expression_names_file_and_line(tmp_path, fields, line, reason):
+    path = write(tmp_path, **fields)
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    error = caught.value
+    assert error.path == str(path)
+    assert error.line == line
+    assert reason in error.message
+    assert str(error).startswith(f"{path}:{line}:")
+
+
+def test_the_column_points_at_the_mistake(tmp_path):
+    path = write(tmp_path, when="months_without_income >= 3 and no_such_fact")
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert caught.value.column == len("    when: months_without_income >= 3 and ") + 1
+
+
+def test_an_error_in_a_multi_line_expression_names_its_line(tmp_path):
+    path = tmp_path / "broken-pack.yaml"
+    text = PACK.format(id=path.stem, when="months_without_income >= 3", amount="params.min_living_standard_monthly * 3")
+    text = text.replace("amount: params.min_living_standard_monthly * 3\n", textwrap.dedent("""\
+        amount: |
+          (params.min_living_standard_monthly
+           * nonsense)
+        """))
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert (caught.value.line, "unknown fact 'nonsense'" in caught.value.message) == (AMOUNT_LINE + 2, True)
+
+
+def test_check_policies_fails_on_a_broken_pack(tmp_path, monkeypatch, capsys):
+    write(tmp_path, when="unemployed > 3")
+    command = importlib.import_module("anju.policies.management.commands.check-policies")
+    monkeypatch.setattr(command, "PACK_DIR", tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        call_command("check-policies")
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert f"broken-pack.yaml:{WHEN_LINE}:" in err and "cannot compare bool with number" in err
