@@ -19,6 +19,9 @@ class DepartmentKind(models.TextChoices):
     PUBLICITY = "publicity", _("宣传部")
     INDUSTRY = "industry", _("工信局")
     TOWN_STATION = "town_station", _("乡镇（街道）劳动保障站")
+    DEVELOPMENT_REFORM = "development_reform", _("发展和改革局")
+    MARKET_REGULATION = "market_regulation", _("市场监督管理局")
+    TAX = "tax", _("税务局")
     AUDIT = "audit", _("审计")
 
 

@@ -77,7 +77,8 @@ SUBJECTS: dict[str, SubjectDef] = {
         SubjectDef("hire", "employment.Hire", "employer__region_id", "用工", "hire"),
         SubjectDef("certificate", "registry.Certificate", "worker__residence_region_id", "证书", "certificate"),
         SubjectDef("business", "employment.Business", "region_id", "创业实体", "business"),
-        SubjectDef("training_enrolment", "training.TrainingEnrolment", "worker__residence_region_id", "培训", "training enrolment"),
+        # Training subsidies are paid to the employer that trains: the employer's region decides.
+        SubjectDef("training_enrolment", "training.TrainingEnrolment", "employer__region_id", "培训", "training enrolment"),
     ]
 }
 

@@ -17,14 +17,14 @@ from typing import Any
 
 import yaml
 
+from anju.accounts.models import DepartmentKind
 from anju.policies.expressions import BOOL, NUMBER, Expression, ExpressionError, parse
 from anju.policies.facts import CATALOGUE, SUBJECTS
 
 PACK_DIR = Path(__file__).parent / "packs"
 SEEDS_README = "../shared/seeds/README.md"
-DEPARTMENT_KINDS = {"hrss", "civil_affairs", "finance", "trade_union", "womens_federation", "education",
-                    "youth_league", "publicity", "industry", "town_station", "market_regulation", "tax",
-                    "development_reform"}  # 发展和改革局: co-operates on Shishi's temporary assistance
+# Departments a pack may name: the kinds staff departments have (accounts.DepartmentKind).
+DEPARTMENT_KINDS = set(DepartmentKind.values) - {DepartmentKind.AUDIT}  # 发展和改革局: co-operates on Shishi's temporary assistance
 FREQUENCIES = {"once", "once_per_period", "per_subject", "monthly"}
 PARAM_TYPES = {"money", "rate", "number", "months"}
 STATUSES = {"eligible", "not_eligible", "unknown"}
@@ -39,6 +39,7 @@ class PackError(ValueError):
 class _Str(str):
     line: int = 1
     column: int = 1
+    folded: bool = False
 
 
 class _Loader(yaml.SafeLoader):
@@ -50,6 +51,9 @@ def _construct_str(loader, node):
     value.line, value.column = node.start_mark.line + 1, node.start_mark.column + 1
     if node.style in ("|", ">"):
         value.line += 1
+    # A folded block (">") joins its lines, so positions inside it cannot be mapped back to the
+    # file: errors then point at the block's first line.
+    value.folded = node.style == ">"
     return value
 
 
@@ -171,8 +175,11 @@ class _Reader:
         try:
             return parse(value, facts=facts, params=params, expect=expect)
         except ExpressionError as exc:
-            line = getattr(value, "line", 1) + exc.line - 1
-            column = (getattr(value, "column", 1) if exc.line == 1 else 1) + exc.column - 1
+            if getattr(value, "folded", False):
+                line, column = getattr(value, "line", 1), 1
+            else:
+                line = getattr(value, "line", 1) + exc.line - 1
+                column = (getattr(value, "column", 1) if exc.line == 1 else 1) + exc.column - 1
             raise PackError(self.path, line, column, f"{what}: {exc.message}") from None
 
 
