@@ -116,3 +116,4 @@ def docs_asset(request, name: str):
 
 api.add_router("/auth", "anju.accounts.api.router")
 api.add_router("", "anju.registry.api.router")
+api.add_router("", "anju.policies.api.router")

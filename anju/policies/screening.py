@@ -1,0 +1,365 @@
+"""Screening: which policies may apply to someone described only by what they tell us.
+
+Nothing is read from or written to the ledger. Facts come from the request, either by their
+catalogue names (`months_without_income`) or by the ledger's own field names (`last_income_month`,
+`difficulty_types`, ...; ../shared/specs/ledger.md), cleaned by the ledger's own validation and
+turned into facts with the same rules the SQL facts use. A fact nobody gave is unknown — never
+assumed — and the policy then says "cannot tell yet" and which facts it is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_noop as N_
+
+from anju.lib.dates import months_between
+from anju.lib.dates import today as local_today
+from anju.policies import engine
+from anju.policies import params as parameters
+from anju.policies.expressions import BOOL, DATE, NUMBER, TEXT
+from anju.policies.facts import CATALOGUE, SUBJECTS
+from anju.policies.models import ParameterValue
+from anju.policies.packs import Policy, catalogue
+from anju.regions.codes import in_prefix, normalize_code
+from anju.regions.selectors import region_exists
+from anju.registry.choices import DIFFICULTY_BITS, EmploymentStatus, types_of
+from anju.registry.validation import Problem, clean_worker, parse_bool, parse_date, text_of
+
+MAX_FACTS = 100
+_NUMBER_LIMIT = Decimal("1e12")
+
+# Ledger fields (specs/ledger.md) and the facts each one gives. A field is accepted for a subject
+# when the subject has at least one of its facts.
+LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
+    "employment_status": ("employment_status", "unemployed", "able_to_work", "unemployment_registered",
+                          "unemployment_registered_months"),
+    "unemployment_registered_on": ("unemployment_registered", "unemployment_registered_months"),
+    "difficulty_types": ("in_difficulty", *DIFFICULTY_BITS),
+    "last_income_month": ("months_without_income",),
+    "pension_insured": ("pension_insured",),
+    "medical_insured": ("medical_insured",),
+    "unemployment_insured": ("unemployment_insured",),
+    "injury_insured": ("injury_insured",),
+    "ui_contribution_months": ("ui_contribution_months",),
+    "monthly_income": ("monthly_income",),
+    "training_willing": ("training_willing",),
+    "birth_date": ("age",),
+    "id_number": ("age",),
+}
+
+
+# (zh, en) of each department kind a pack may name.
+DEPARTMENTS: dict[str, tuple[str, str]] = {
+    "hrss": (N_("人力资源和社会保障局"), "Human resources and social security bureau"),
+    "civil_affairs": (N_("民政局"), "Civil affairs bureau"),
+    "finance": (N_("财政局"), "Finance bureau"),
+    "trade_union": (N_("总工会"), "Federation of trade unions"),
+    "womens_federation": (N_("妇联"), "Women's federation"),
+    "education": (N_("教育局"), "Education bureau"),
+    "youth_league": (N_("团委"), "Communist Youth League committee"),
+    "publicity": (N_("宣传部"), "Publicity department"),
+    "industry": (N_("工信局"), "Industry and information technology bureau"),
+    "town_station": (N_("乡镇（街道）劳动保障站"), "Town (street) labour and social security station"),
+    "market_regulation": (N_("市场监督管理局"), "Market regulation bureau"),
+    "tax": (N_("税务局"), "Tax bureau"),
+    "development_reform": (N_("发展和改革局"), "Development and reform bureau"),
+}
+
+
+def department(code: str) -> dict[str, Any]:
+    zh, en = DEPARTMENTS.get(code, (code, code))
+    return {"code": code, "label": {"zh": zh, "en": en}}
+
+
+# -- input ------------------------------------------------------------------------------------
+
+def _problem(name: str, msgid: str, /, **params: Any) -> Problem:
+    return Problem(f"facts.{_printable(name)}", msgid, params)
+
+
+def _printable(text: str) -> str:
+    # A name may hold anything JSON can (lone surrogates too); messages must stay encodable.
+    return text.encode("utf-8", "replace").decode("utf-8")[:60]
+
+
+def _number(raw: Any) -> Decimal | None | str:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+        return "bad"
+    try:
+        value = Decimal(repr(raw) if isinstance(raw, float) else str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return "bad"
+    if not value.is_finite() or abs(value) >= _NUMBER_LIMIT:
+        return "bad"
+    return value
+
+
+def _typed(subject: str, name: str, raw: Any) -> tuple[Any, Problem | None]:
+    """A value given by its fact name, as evaluation wants it (None: unknown)."""
+    kind = CATALOGUE[subject][name].type
+    if raw is None:
+        return None, None
+    if kind == BOOL:
+        value = parse_bool(raw) if isinstance(raw, (bool, str, int)) else "bad"
+        if value == "bad":
+            return None, _problem(name, N_("须为 true 或 false（或“是”“否”）。"))
+        return value, None
+    if kind == NUMBER:
+        value = _number(raw)
+        if value == "bad":
+            return None, _problem(name, N_("须为数字。"))
+        return value, None
+    if kind == DATE:
+        value = parse_date(raw) if isinstance(raw, str) else None
+        if value is None:
+            return None, _problem(name, N_("日期格式应为 YYYY-MM-DD。"))
+        return value, None
+    if kind == TEXT:
+        if not isinstance(raw, str) or len(raw) > 100 or _bad_text(raw):
+            return None, _problem(name, N_("须为不超过 100 个字符的文本。"))
+        return raw.strip() or None, None
+    return None, _problem(name, N_("取值无效。"))  # pragma: no cover - every fact has one of the four types
+
+
+def _bad_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return any(ord(ch) < 32 for ch in value)
+
+
+def _whole_months(start: dt.date, end: dt.date) -> int:
+    """Whole months from `start` to `end`, as the SQL fact counts them (2021-01-31 → 2021-03-30: 1)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if start.day > end.day else months
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _ledger_facts(ledger: dict[str, Any], on: dt.date) -> tuple[dict[str, Any], list[Problem]]:
+    """Facts from ledger fields, cleaned by the ledger's own validation (clean_worker)."""
+    raw = dict(ledger)
+    for key, value in raw.items():
+        if key == "difficulty_types" and isinstance(value, (list, tuple)):
+            if not all(isinstance(v, str) for v in value):
+                return {}, [_problem(key, N_("须为困难类型代码或名称的列表。"))]
+        elif isinstance(value, (list, tuple, dict)):
+            return {}, [_problem(key, N_("取值无效。"))]
+        elif isinstance(value, str) and _bad_text(value):
+            return {}, [_problem(key, N_("含有无法识别的字符。"))]
+    if "unemployment_registered_on" in raw and "employment_status" not in raw:
+        # A registration date belongs to an unemployed person (ledger rule); the status itself
+        # stays unknown, so the date is cleaned as if the status were given.
+        raw["employment_status"] = EmploymentStatus.UNEMPLOYED
+    data, found = clean_worker(raw, today=max(local_today(), on))
+    problems = [_problem(p.field, p.msgid, **p.params) for p in found if p.field in ledger]
+    if problems:
+        return {}, problems
+
+    facts: dict[str, Any] = {}
+    status = data.get("employment_status") if "employment_status" in ledger else None
+    if status:
+        facts["employment_status"] = status
+        facts["unemployed"] = status == EmploymentStatus.UNEMPLOYED
+        facts["able_to_work"] = status != EmploymentStatus.UNABLE
+        if status != EmploymentStatus.UNEMPLOYED:
+            # As the SQL fact: only an unemployed person can be registered unemployed.
+            facts["unemployment_registered"] = False
+    registered = data.get("unemployment_registered_on")
+    if registered:
+        facts["unemployment_registered"] = True
+        facts["unemployment_registered_months"] = Decimal(_whole_months(registered, on))
+    if "difficulty_types" in ledger and ledger["difficulty_types"] is not None:
+        types = set(types_of(data.get("difficulty_mask") or 0))
+        facts["in_difficulty"] = bool(types)
+        for code in DIFFICULTY_BITS:
+            facts[code] = code in types
+    if data.get("last_income_month"):
+        facts["months_without_income"] = Decimal(months_between(data["last_income_month"], on))
+    for key in ("pension_insured", "medical_insured", "unemployment_insured", "injury_insured", "training_willing"):
+        if data.get(key) is not None and key in ledger:
+            facts[key] = data[key]
+    if data.get("ui_contribution_months") is not None and "ui_contribution_months" in ledger:
+        facts["ui_contribution_months"] = Decimal(data["ui_contribution_months"])
+    if data.get("monthly_income") is not None and "monthly_income" in ledger:
+        facts["monthly_income"] = data["monthly_income"]
+    birth = data.get("birth_date")
+    if birth is None and "birth_date" in ledger and ledger["birth_date"] is not None:
+        birth = parse_date(ledger["birth_date"])  # without an ID number, clean_worker keeps none
+        if birth is None:
+            return {}, [_problem("birth_date", N_("日期格式应为 YYYY-MM-DD。"))]
+    if birth is not None:
+        facts["age"] = Decimal(_age(birth, on))
+    return facts, []
+
+
+def facts_from_ledger(subject: str, raw: dict[str, Any], on: dt.date) -> tuple[dict[str, Any], list[Problem]]:
+    """Facts for `subject` on `on` from a mapping whose keys are fact names of the subject or
+    ledger field names. Returns (facts, problems); facts are usable only without problems.
+
+    Values `null` (or left out) are unknown. A fact given both by name and through a ledger field
+    must agree. Derived facts the subject does not have are dropped.
+    """
+    if subject not in CATALOGUE:
+        return {}, [Problem("subject", N_("未知的对象类型“%(value)s”。"), {"value": _printable(str(subject))})]
+    known = CATALOGUE[subject]
+    if len(raw) > MAX_FACTS:
+        return {}, [Problem("facts", N_("事实最多 %(max)s 项。"), {"max": MAX_FACTS})]
+    problems: list[Problem] = []
+    direct: dict[str, Any] = {}
+    ledger: dict[str, Any] = {}
+    unknown = []
+    for name, value in raw.items():
+        if name in LEDGER_FIELDS and any(f in known for f in LEDGER_FIELDS[name]):
+            if value is not None and not (isinstance(value, str) and not value.strip()):
+                ledger[name] = value
+        elif name in known:
+            value, problem = _typed(subject, name, value)
+            if problem:
+                problems.append(problem)
+            elif value is not None:
+                direct[name] = value
+        else:
+            unknown.append(name)
+    for name in unknown:
+        problems.append(_problem(name, N_("未知的事实“%(name)s”（可用：事实目录中的名称或台账字段名）。"), name=_printable(name)))
+    derived, found = _ledger_facts(ledger, on) if ledger else ({}, [])
+    problems += found
+    if problems:
+        return {}, problems
+    facts = {name: value for name, value in derived.items() if name in known}
+    for name, value in direct.items():
+        if name in facts and not _same(facts[name], value):
+            sources = ", ".join(sorted(k for k in ledger if name in LEDGER_FIELDS[k]))
+            problems.append(_problem(name, N_("与台账字段 %(fields)s 推出的值（%(value)s）不一致。"),
+                                     fields=sources, value=engine._json(facts[name])))
+        facts[name] = value
+    return (facts, []) if not problems else ({}, problems)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+def parse_region(raw: Any) -> tuple[str | None, Problem | None]:
+    code = normalize_code(raw) if isinstance(raw, str) else None
+    if code is None or not region_exists(code):
+        return None, Problem("region", N_("区划代码“%(value)s”不存在（应为 6、9 或 12 位统计用区划代码）。"),
+                             {"value": _printable(text_of(raw))[:20]})
+    return code, None
+
+
+def parse_on(raw: Any) -> tuple[dt.date | None, Problem | None]:
+    if raw is None or raw == "":
+        return local_today(), None
+    try:
+        on = dt.date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+    except ValueError:
+        on = None
+    if on is None or not dt.date(1990, 1, 1) <= on <= dt.date(2100, 12, 31):
+        return None, Problem("date", N_("日期格式应为 YYYY-MM-DD（1990 年至 2100 年）。"))
+    return on, None
+
+
+# -- screening --------------------------------------------------------------------------------
+
+@dataclass
+class Screened:
+    policy: Policy
+    evaluation: engine.Evaluation
+
+    @property
+    def in_force(self) -> bool:
+        return self.evaluation.applicable
+
+
+def applicable(subject: str, region: str) -> list[Policy]:
+    """Policies of `subject` whose issuing region contains `region`, in a stable order."""
+    return [p for p in catalogue().policies.values() if p.subject == subject and in_prefix(region, p.issuing_region)]
+
+
+def _param_tables(names: set[str], on: dt.date) -> dict[str, dict[str, Decimal | None]]:
+    """`params.values_in_force` for several parameters in one query."""
+    tables: dict[str, dict[str, Decimal | None]] = {name: {} for name in names}
+    if not names:
+        return tables
+    rows = (ParameterValue.objects.filter(parameter__name__in=names, valid_from__lte=on)
+            .order_by("parameter__name", "region_prefix", "-valid_from")
+            .values_list("parameter__name", "region_prefix", "value"))
+    for name, prefix, value in rows:
+        tables[name].setdefault(prefix, value)
+    return tables
+
+
+def screen(subject: str, region: str, on: dt.date, facts: dict[str, Any]) -> list[Screened]:
+    """Every policy that applies to `subject` in `region`, evaluated on `on` with `facts` (names
+    missing are unknown). Policies not in force on the date are listed too, as not eligible."""
+    policies = applicable(subject, region)
+    names: set[str] = set()
+    for p in policies:
+        names |= p.params_read()
+    tables = _param_tables(names, on)
+    out = []
+    for policy in policies:
+        values = {n: parameters.resolve(n, region, on, table=tables[n])[0] for n in policy.params_read()}
+        out.append(Screened(policy, engine.evaluate(policy, facts=facts, params=values, on=on)))
+    order = {engine.ELIGIBLE: 0, engine.UNKNOWN: 1, engine.NOT_ELIGIBLE: 2}
+    out.sort(key=lambda s: (not s.in_force, order[s.evaluation.status], s.policy.id))
+    return out
+
+
+def how_to_apply(policy: Policy) -> dict[str, Any]:
+    lead = department(policy.lead)["label"]
+    if policy.proactive:
+        summary = {"zh": f"无需申请（免申即享）：由{lead['zh']}比对数据、核实后主动发放；可向其咨询进度。",
+                   "en": f"No application needed: the {lead['en']} finds those who qualify from its data, "
+                         "verifies and pays; ask it about progress."}
+    else:
+        summary = {"zh": f"需要申请：向{lead['zh']}提出申请，经以下步骤核实后发放。",
+                   "en": f"Apply to the {lead['en']}; the application goes through the steps below."}
+    steps = []
+    for v in policy.verification:
+        label = v.get("label") or {}
+        steps.append({"step": str(v.get("step", "")), "department": department(str(v.get("department", policy.lead))),
+                      "label": {"zh": str(label.get("zh", "")), "en": str(label.get("en", ""))}})
+    return {"proactive": policy.proactive, "summary": summary, "steps": steps}
+
+
+def result_json(s: Screened) -> dict[str, Any]:
+    p, e = s.policy, s.evaluation
+    return {
+        "policy": p.id,
+        "title": {"zh": p.title.zh, "en": p.title.en},
+        "status": e.status,
+        "in_force": s.in_force,
+        "reason": None if s.in_force else "not in force",
+        "amount": None if e.amount is None else f"{e.amount:.2f}",
+        "amount_pending": e.amount_pending,
+        "amount_note": {"zh": p.amount_note.zh, "en": p.amount_note.en} if p.amount_note else None,
+        "missing_facts": e.missing_facts,
+        "trace": e.trace(),
+        "lead_department": department(p.lead),
+        "cooperating_departments": [department(d) for d in p.cooperating],
+        "how_to_apply": how_to_apply(p),
+        "source": {"file": p.source_file, "article": p.article, "gist": {"zh": p.gist.zh, "en": p.gist.en}},
+        "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
+    }
+
+
+def facts_json(facts: dict[str, Any]) -> dict[str, Any]:
+    return {k: engine._json(v) for k, v in sorted(facts.items())}
+
+
+__all__ = ["SUBJECTS", "LEDGER_FIELDS", "facts_from_ledger", "screen", "applicable", "result_json", "parse_region", "parse_on"]
