@@ -113,10 +113,14 @@ def subject_facts(policy_subject: str, obj, names: set[str], on: dt.date) -> dic
     return {name: fact_catalogue.plain(row.get(f"fact__{name}"), types[name]) for name in names}
 
 
-def region_of(policy_subject: str, obj) -> str:
+def region_of(policy_subject: str, obj) -> str | None:
     path = fact_catalogue.SUBJECTS[policy_subject].region_path
     value: Any = obj
     for part in path.split("__"):
+        # A subject whose region comes through an optional relation (an enrolment without an
+        # employer) has no region: None, not a crash (the scan's join does not list it either).
+        if value is None:
+            return None
         value = getattr(value, part)
     return value
 
@@ -185,7 +189,9 @@ def eligible_queryset(policy: Policy, *, on: dt.date, region_prefix: str = "", b
     if region_prefix:
         qs = qs.filter(_region_q(qs, region_field, region_prefix, broad=len(region_prefix) <= 6))
     if not policy.in_force(on):
-        return qs.none()
+        # Still annotated like an eligible list (the scan selects `_region` and the amount
+        # facts), just empty: a policy not in force on the date lists nobody.
+        qs = qs.none()
     ctx = _sql_context(policy, on, overrides)
     condition = Q()
     for c in policy.conditions:
