@@ -102,6 +102,14 @@ def questions() -> list[Question]:
     return out
 
 
+def _regions_asking(q: Question) -> str:
+    """Issuing regions of the worker policies that need this answer: the page shows a question
+    only where one of them applies (a Shishi worker is not asked about Shanxi's travel subsidy)."""
+    prefixes = {p.issuing_region for p in catalogue().policies.values()
+                if p.subject == SUBJECT and p.facts_read() & set(q.facts)}
+    return " ".join(sorted(prefixes))
+
+
 def _value(post, key: str) -> str:
     return ((post.get(key) if post is not None else "") or "").strip()[:40]
 
@@ -116,10 +124,11 @@ def _field(q: Question, post, error: str) -> dict[str, Any]:
     elif q.kind == "types":
         chosen = post.getlist(q.key) if post is not None else []
         options = [(v, str(label)) for v, label in q.choices] + [("none", gettext("以上都不是"))]
-        return {"q": q, "options": [(v, label, v in chosen) for v, label in options], "error": error}
+        return {"q": q, "options": [(v, label, v in chosen) for v, label in options], "error": error,
+                "regions": _regions_asking(q)}
     else:
         options = []
-    return {"q": q, "value": value, "options": [(v, label, v == value) for v, label in options],
+    return {"q": q, "value": value, "options": [(v, label, v == value) for v, label in options], "regions": _regions_asking(q),
             "since": _value(post, "registered_on") if q.kind == "registered" else "", "error": error}
 
 
