@@ -18,7 +18,8 @@ from anju.policies.packs import Policy
 
 def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        # "800", not "800.0000": the same text on every database.
+        return f"{value.normalize():f}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

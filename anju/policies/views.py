@@ -306,7 +306,7 @@ def fact_text(subject: str, name: str, value: Any) -> str:
 
 def _number(value: Any) -> str:
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else f"{value.normalize():f}"
+        return f"{value.normalize():f}"
     return str(value)
 
 

@@ -35,6 +35,10 @@ def _date(text: str, option: str) -> dt.date:
         raise _fail(f"{option}: '{text}' is not a date (YYYY-MM-DD)") from None
 
 
+def _shown(value) -> str:
+    return "no amount" if value is None else f"{value.normalize():f}"
+
+
 def _message(exc: ValidationError) -> str:
     return "; ".join(str(m) for m in exc.messages)
 
@@ -62,7 +66,7 @@ class Command(BaseCommand):
             known = ", ".join(Parameter.objects.values_list("name", flat=True)[:50]) or "none (load the packs first)"
             raise _fail(f"unknown parameter '{options['name']}' (known: {known})")
         try:
-            region = clean_region_prefix(options["region"], allow_national=True)
+            region = clean_region_prefix(options.pop("region"), allow_national=True)
         except ValidationError as exc:
             raise _fail(f"--region: {_message(exc)}") from None
         if action == "set":
@@ -88,7 +92,7 @@ class Command(BaseCommand):
                             f"(jurisdiction {actor.jurisdiction or '*'})")
         row = parameters.parameter_set(actor=actor, name=parameter.name, region_prefix=region, valid_from=on,
                                        value=amount, source=source)
-        shown = "no amount" if row.value is None else row.value.normalize()
+        shown = _shown(row.value)
         self.stdout.write(f"{parameter.name} @ {region or '*'} ({region_label(region)}) from {on}: {shown}")
 
     def show(self, parameter: Parameter, region: str, date_text: str | None):
@@ -101,13 +105,13 @@ class Command(BaseCommand):
         if level is None:
             self.stdout.write(f"{parameter.name} @ {region or '*'} on {on}: not set at any level")
         else:
-            shown = "no amount" if value is None else f"{value.normalize()}{unit}"
+            shown = _shown(value) + (unit if value is not None else "")
             self.stdout.write(f"{parameter.name} @ {region or '*'} on {on}: {shown} "
                               f"(from {level or '*'} {region_label(level)})")
         self.stdout.write("history:")
         for row in parameters.history(parameter.name, code or None):
             marker = "*" if row.valid_from > on else " "
-            shown = "no amount" if row.value is None else row.value.normalize()
+            shown = _shown(row.value)
             who = row.created_by.get_username() if row.created_by else "pack"
             self.stdout.write(f" {marker} {row.region_prefix or '*':<9} from {row.valid_from}: {shown} "
                               f"[{who} {row.created_at:%Y-%m-%d %H:%M}] {row.source}")
