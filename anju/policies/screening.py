@@ -321,13 +321,14 @@ def screen(subject: str, region: str, on: dt.date, facts: dict[str, Any]) -> lis
 
 def how_to_apply(policy: Policy) -> dict[str, Any]:
     lead = department(policy.lead)["label"]
+    lead_en = lead["en"][:1].lower() + lead["en"][1:]  # "the civil affairs bureau" mid-sentence
     if policy.proactive:
         summary = {"zh": f"无需申请（免申即享）：由{lead['zh']}比对数据、核实后主动发放；可向其咨询进度。",
-                   "en": f"No application needed: the {lead['en']} finds those who qualify from its data, "
+                   "en": f"No application needed: the {lead_en} finds those who qualify from its data, "
                          "verifies and pays; ask it about progress."}
     else:
         summary = {"zh": f"需要申请：向{lead['zh']}提出申请，经以下步骤核实后发放。",
-                   "en": f"Apply to the {lead['en']}; the application goes through the steps below."}
+                   "en": f"Apply to the {lead_en}; the application goes through the steps below."}
     steps = []
     for v in policy.verification:
         label = v.get("label") or {}
