@@ -108,10 +108,23 @@ def test_detail_for_colleague_elsewhere_and_outsider(client, personas, assistanc
     assert response.status_code == 200 and 'data-testid="scan-form"' not in response.content.decode()
 
 
-@pytest.mark.parametrize("policy_id", ["no-such-policy", "simulate", "..", "a%20b"])
+@pytest.mark.parametrize("policy_id", ["no-such-policy", "..", "a%20b", "x" * 300])
 def test_unknown_policy_ids_are_404(client, personas, assistance, policy_id):
     login(client, personas.town)
     assert client.get(f"/policies/{policy_id}/").status_code == 404
+
+
+def test_sibling_routes_are_not_taken_for_policy_ids():
+    from django.urls import Resolver404, resolve
+
+    from anju.policies import views
+
+    for path in ("/policies/simulate/", "/policies/parameters/", "/policies/worker/", "/policies/scans/"):
+        try:
+            match = resolve(path)
+        except Resolver404:  # no route at all is fine too
+            continue
+        assert match.func is not views.policy_detail, path
 
 
 # ---------------------------------------------------------------------------------------------
