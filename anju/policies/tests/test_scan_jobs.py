@@ -220,3 +220,18 @@ def test_other_subjects_are_named_by_their_natural_keys(personas, db):
     assert tasks.describe_subjects("employer", [employer.pk]) == {employer.pk: ("91350581MA2XXXXX1X", "石狮某制衣有限公司")}
     key, name = tasks.describe_subjects("hire", [hire.pk])[hire.pk]
     assert key == f"{worker.id_number_masked} {hire.pk}" and name == f"{worker.name} · 石狮某制衣有限公司"
+
+
+def test_every_pack_scans_as_a_job(personas, db):
+    """Whatever the subject, a proactive list runs to the end (an admin, over the issuing region)."""
+    from anju.policies.packs import catalogue
+
+    policies = list(catalogue().policies.values())
+    parameters.sync_from_packs(policies)
+    make_worker(last_income_month=months_ago(4), unemployment_insured=False)
+    for policy in policies:
+        job = ScanJob.objects.create(policy_id=policy.id, region_prefix=policy.issuing_region,
+                                     on_date=timezone.localdate(), created_by=personas.admin)
+        tasks.run_scan.call(job.pk)
+        job.refresh_from_db()
+        assert job.status == "done", (policy.id, job.message)

@@ -226,3 +226,17 @@ def test_record_decision_permissions(client, personas, assistance):
     response = client.post(url)  # without htmx: back to the worker's page
     assert response.status_code == 302 and response.url == reverse("registry:worker_detail", args=[worker.pk])
     assert Decision.objects.count() == 1
+
+
+def test_every_pack_renders_its_detail_page(client, personas, db):
+    from anju.policies.packs import catalogue
+
+    policies = list(catalogue().policies.values())
+    parameters.sync_from_packs(policies)
+    login(client, personas.county)
+    for policy in policies:
+        response = client.get(reverse("policies:policy_detail", args=[policy.id]))
+        assert response.status_code == 200, policy.id
+        assert policy.source_file in response.content.decode()
+    for name in {n for p in policies for n in p.parameters}:
+        assert client.get(reverse("policies:parameter_detail", args=[name])).status_code == 200, name
