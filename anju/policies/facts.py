@@ -107,7 +107,7 @@ def _months_after(prefix: str, field: str, as_of: dt.date):
     months = Value(as_of.year * 12 + as_of.month - 1) - (ExtractYear(_f(prefix, field)) * 12 + ExtractMonth(_f(prefix, field)))
     return Case(
         When(_q(prefix, **{f"{field}__isnull": True}), then=None),
-        When(_q(prefix, **{f"{field}__gt": as_of}), then=Value(0)),
+        When(_q(prefix, **{f"{field}__gte": as_of.replace(day=1)}), then=Value(0)),
         default=months, output_field=IntegerField(),
     )
 

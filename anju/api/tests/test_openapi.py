@@ -18,7 +18,7 @@ def test_openapi_document_is_served_at_api_v1(db):
     assert doc["info"]["title"] == "Anju API" and doc["info"]["version"] == API_VERSION
     paths = doc["paths"]
     assert set(paths) == {"/api/v1/auth/token", "/api/v1/workers", "/api/v1/workers/{worker_id}",
-                          "/api/v1/workers/{worker_id}/reveal"}
+                          "/api/v1/workers/{worker_id}/reveal", "/api/v1/screening"}
     assert set(paths["/api/v1/workers/{worker_id}"]) == {"get", "patch", "put"}
     assert "security" not in paths["/api/v1/auth/token"]["post"]
     assert paths["/api/v1/workers"]["get"]["security"] == [{"TokenAuth": []}]

@@ -158,8 +158,6 @@ def test_ledger_mapping_equals_the_sql_facts(packs, last_income, registered_on):
     assert {n: screened.get(n) for n in names} == stored
 
 
-@pytest.mark.xfail(strict=True, reason="facts.py _months_after gives -1 when the last income is in the date's own month "
-                                       "(the ledger spec and lib.dates.months_between say 0)")
 def test_months_without_income_in_the_same_month_equals_sql(packs):
     on = dt.date(2021, 6, 15)
     worker = make_worker(residence=SHISHI, last_income_month=dt.date(2021, 6, 1))
