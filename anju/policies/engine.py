@@ -108,7 +108,9 @@ def subject_facts(policy_subject: str, obj, names: set[str], on: dt.date) -> dic
     """Fact values for one stored subject, read with the same expressions the scan uses."""
     subject = fact_catalogue.SUBJECTS[policy_subject]
     annotations = fact_catalogue.annotations(policy_subject, names, on)
-    row = subject.model.objects.filter(pk=obj.pk).annotate(**annotations).values(*annotations).first() or {}
+    # No ORDER BY (`.first()` would add one): one row by primary key.
+    rows = list(subject.model.objects.filter(pk=obj.pk).order_by().annotate(**annotations).values(*annotations)[:1])
+    row = rows[0] if rows else {}
     types = fact_catalogue.fact_types(policy_subject)
     return {name: fact_catalogue.plain(row.get(f"fact__{name}"), types[name]) for name in names}
 
@@ -125,13 +127,48 @@ def region_of(policy_subject: str, obj) -> str | None:
     return value
 
 
+def _param_values(names: set[str], region: str | None, on: dt.date) -> dict[str, Any]:
+    """The parameters in force for a region, all names in one query (resolve_many asks once per
+    name); the same inheritance rule (`params.resolve`)."""
+    from anju.policies.models import ParameterValue
+
+    tables: dict[str, dict[str, Any]] = {name: {} for name in names}
+    if names:
+        rows = (ParameterValue.objects.filter(parameter__name__in=sorted(names), valid_from__lte=on)
+                .order_by("parameter__name", "region_prefix", "-valid_from")
+                .values_list("parameter__name", "region_prefix", "value"))
+        for name, prefix, value in rows:
+            tables[name].setdefault(prefix, value)
+    return {name: parameters.resolve(name, region or "", on, table=tables[name])[0] for name in names}
+
+
 def evaluate_subject(policy: Policy, obj, on: dt.date, *, overrides: dict[str, Any] | None = None) -> Evaluation:
     region = region_of(policy.subject, obj)
     facts = subject_facts(policy.subject, obj, policy.facts_read(), on)
-    params = parameters.resolve_many(policy.params_read(), region, on)
+    params = _param_values(policy.params_read(), region, on)
     if overrides:
         params.update(overrides)
     return evaluate(policy, facts=facts, params=params, on=on)
+
+
+def evaluate_subject_many(policies, obj, on: dt.date) -> list[Evaluation]:
+    """`evaluate_subject` for several policies of one subject type (a worker's page: every policy
+    that applies to them), with one query for all their facts and one for all their parameters."""
+    policies = list(policies)
+    if not policies:
+        return []
+    subject = policies[0].subject
+    if any(p.subject != subject for p in policies):
+        raise ValueError("evaluate_subject_many takes policies of one subject type")
+    names: set[str] = set()
+    param_names: set[str] = set()
+    for p in policies:
+        names |= p.facts_read()
+        param_names |= p.params_read()
+    facts = subject_facts(subject, obj, names, on)
+    params = _param_values(param_names, region_of(subject, obj), on)
+    return [evaluate(p, facts={k: facts[k] for k in p.facts_read()}, params={k: params[k] for k in p.params_read()}, on=on)
+            for p in policies]
 
 
 def applies_in(policy: Policy, region_code: str) -> bool:

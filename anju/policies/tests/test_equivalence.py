@@ -25,7 +25,15 @@ from hypothesis import strategies as st
 from anju.employment.models import Business, BusinessKind, Employer, EmployerYear, Hire, SizeClass
 from anju.lib.identifiers import make_id_number, make_uscc
 from anju.policies import params as parameters
-from anju.policies.engine import ELIGIBLE, applies_in, evaluate_subject, region_of, scan, scan_rows
+from anju.policies.engine import (
+    ELIGIBLE,
+    applies_in,
+    evaluate_subject,
+    evaluate_subject_many,
+    region_of,
+    scan,
+    scan_rows,
+)
 from anju.policies.facts import SUBJECTS
 from anju.policies.packs import catalogue, get_policy
 from anju.registry.choices import DIFFICULTY_BITS, CertificateKind, EmploymentStatus
@@ -200,6 +208,8 @@ def compare(policy, on: dt.date) -> Outcome:
         if not applies_in(policy, region_of(policy.subject, obj)):
             continue
         e = evaluate_subject(policy, obj, on)
+        many = evaluate_subject_many([policy], obj, on)[0]
+        assert (many.status, many.amount, many.facts, many.params) == (e.status, e.amount, e.facts, e.params)
         if e.status == ELIGIBLE:
             by_python.add((obj.pk, e.amount))
     # The fast path lists the same subjects and amounts.
