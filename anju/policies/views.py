@@ -340,8 +340,7 @@ class PanelEntry:
 _STATUS_LABELS = {engine.ELIGIBLE: N_("符合条件"), engine.NOT_ELIGIBLE: N_("不符合条件"), engine.UNKNOWN: N_("暂无法判断")}
 
 
-def _panel_entry(policy: Policy, worker, on: dt.date) -> PanelEntry:
-    e = engine.evaluate_subject(policy, worker, on)
+def _panel_entry(policy: Policy, e: engine.Evaluation) -> PanelEntry:
     facts = CATALOGUE[policy.subject]
     conditions = []
     for c in e.conditions:
@@ -369,7 +368,8 @@ def _worker_panel(request, worker, *, recorded: str | None = None, status: int =
     today = _today()
     policies = [p for p in sorted(catalogue().policies.values(), key=lambda p: p.id)
                 if p.subject == "worker" and engine.applies_in(p, worker.residence_region_id)]
-    entries = [_panel_entry(p, worker, today) for p in policies]
+    # One query for every policy's facts and one for their parameters, however many packs apply.
+    entries = [_panel_entry(p, e) for p, e in zip(policies, engine.evaluate_subject_many(policies, worker, today), strict=True)]
     for entry in entries:
         entry.recorded = entry.policy.id == recorded
     context = {"worker": worker, "entries": entries, "today": today,

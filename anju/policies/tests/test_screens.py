@@ -155,6 +155,19 @@ def test_worker_panel_statuses_and_reasons(client, personas, assistance):
     assert "连续无收入月数：未知" in html and "?" in html
 
 
+def test_worker_panel_query_count_does_not_grow_with_policies(client, personas, django_assert_max_num_queries, db):
+    from anju.policies.packs import catalogue
+
+    parameters.sync_from_packs(list(catalogue().policies.values()))
+    worker = make_worker(last_income_month=months_ago(4), unemployment_insured=False)
+    login(client, personas.town)
+    panel(client, worker)  # warm the region caches
+    # session, user, the worker, its facts, its parameters (+ session save).
+    with django_assert_max_num_queries(8):
+        html = panel(client, worker).content.decode()
+    assert html.count("data-status=") >= 2
+
+
 def test_worker_panel_amount_pending_names_the_lead_department(client, personas, assistance):
     parameters.parameter_set(actor=personas.admin, name="min_living_standard_monthly", region_prefix="3505",
                              valid_from=dt.date(2021, 1, 1), value=None)
