@@ -152,8 +152,8 @@ def populate_extras() -> int:
         with connection.cursor() as cursor:
             # Registered unemployed in 2019-2021 (the demo people registered relative to today).
             if connection.vendor == "postgresql":
-                cursor.execute("UPDATE registry_worker SET unemployment_registered_on = DATE '2019-06-01' + ((id * 7) %% 900)::int "
-                               "WHERE id %% 10 = 0")
+                cursor.execute("UPDATE registry_worker SET unemployment_registered_on = DATE '2019-06-01' + ((id * 7) % 900)::int "
+                               "WHERE id % 10 = 0")
             else:
                 cursor.execute("UPDATE registry_worker SET unemployment_registered_on = date('2019-06-01', '+' || ((id * 7) % 900) || ' days') "
                                "WHERE id % 10 = 0")

@@ -104,14 +104,58 @@ def evaluate(policy: Policy, *, facts: dict[str, Any], params: dict[str, Any], o
                       missing_facts=missing, applicable=policy.in_force(on))
 
 
+_FACT_SQL: dict[tuple, tuple] = {}
+_FACT_SQL_LIMIT = 512
+_PK_SENTINEL = -7_654_321_987  # stands for the subject's primary key in a compiled query
+
+
+def _fact_query(policy_subject: str, names: tuple[str, ...], on: dt.date, alias: str):
+    """The one-row fact query, compiled once per (subject, facts, date, database) and reused with
+    another primary key: building and compiling ten annotated expressions costs a few ms in
+    Django, far more than running the query."""
+    key = (alias, policy_subject, names, on)
+    entry = _FACT_SQL.get(key)
+    if entry is None:
+        model = fact_catalogue.SUBJECTS[policy_subject].model
+        annotations = fact_catalogue.annotations(policy_subject, set(names), on)
+        qs = model.objects.using(alias).filter(pk=_PK_SENTINEL).order_by().annotate(**annotations).values(*annotations)[:1]
+        compiler = qs.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        at = [i for i, value in enumerate(params) if value == _PK_SENTINEL]
+        if len(at) != 1:  # cannot happen with a pk filter; never guess
+            return None
+        columns = [a for _c, _s, a in compiler.select]
+        converters = compiler.get_converters([c for c, _s, _a in compiler.select])
+        entry = (sql, tuple(params), at[0], columns, compiler, converters)
+        if len(_FACT_SQL) >= _FACT_SQL_LIMIT:
+            _FACT_SQL.clear()
+        _FACT_SQL[key] = entry
+    return entry
+
+
 def subject_facts(policy_subject: str, obj, names: set[str], on: dt.date) -> dict[str, Any]:
     """Fact values for one stored subject, read with the same expressions the scan uses."""
+    from django.db import connections, router
+
     subject = fact_catalogue.SUBJECTS[policy_subject]
-    annotations = fact_catalogue.annotations(policy_subject, names, on)
-    # No ORDER BY (`.first()` would add one): one row by primary key.
-    rows = list(subject.model.objects.filter(pk=obj.pk).order_by().annotate(**annotations).values(*annotations)[:1])
-    row = rows[0] if rows else {}
     types = fact_catalogue.fact_types(policy_subject)
+    if not names:
+        return {}
+    alias = router.db_for_read(subject.model)
+    entry = _fact_query(policy_subject, tuple(sorted(names)), on, alias)
+    if entry is None:
+        annotations = fact_catalogue.annotations(policy_subject, names, on)
+        rows = list(subject.model.objects.filter(pk=obj.pk).order_by().annotate(**annotations).values(*annotations)[:1])
+        row = rows[0] if rows else {}
+    else:
+        sql, params, at, columns, compiler, converters = entry
+        params = list(params)
+        params[at] = obj.pk
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            raw = cursor.fetchone()
+        # The same converters the ORM applies (e.g. SQLite's decimals), so values are identical.
+        row = dict(zip(columns, next(iter(compiler.apply_converters([raw], converters))), strict=True)) if raw else {}
     return {name: fact_catalogue.plain(row.get(f"fact__{name}"), types[name]) for name in names}
 
 
