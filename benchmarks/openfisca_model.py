@@ -94,7 +94,8 @@ class months_without_income(Variable):
         as_of = np.datetime64(AS_OF["temporary_assistance"])
         # Months strictly between: last income 2021-02, evaluated 2021-06-15 -> 3 (Mar, Apr, May).
         months = _months(np.array([as_of]))[0] - 1 - _months(last)
-        return np.where(last > as_of, 0, months)
+        # 0 when the last income is in the evaluation month or later (as Anju's fact).
+        return np.where(last >= as_of.astype("datetime64[M]").astype("datetime64[D]"), 0, months)
 
 
 class temporary_assistance_eligible(Variable):
