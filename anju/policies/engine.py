@@ -90,14 +90,20 @@ def evaluate(policy: Policy, *, facts: dict[str, Any], params: dict[str, Any], o
     if not policy.in_force(on):
         status = NOT_ELIGIBLE
     amount, pending = None, False
+    amount_missing: set[str] = set()
     if status == ELIGIBLE and policy.amount is not None:
-        amount, _reads = policy.amount.evaluate(facts, params)
+        amount, reads = policy.amount.evaluate(facts, params)
         if amount is not None and policy.cap is not None:
-            cap, _ = policy.cap.evaluate(facts, params)
+            cap, cap_reads = policy.cap.evaluate(facts, params)
+            reads.facts.update(cap_reads.facts)
             amount = None if cap is None else min(amount, cap)
-        pending = amount is None
+        if amount is None:
+            # Unknown because a fact is missing ("still need to know X"), or because the
+            # parameter ships empty ("amount to be set by the lead department").
+            amount_missing = {name for name, v in reads.facts.items() if v is None}
+            pending = not amount_missing
         amount = money(amount)
-    missing = sorted({name for r in results if r.value is None for name, v in r.facts.items() if v is None})
+    missing = sorted({name for r in results if r.value is None for name, v in r.facts.items() if v is None} | amount_missing)
     return Evaluation(policy, on, status, amount, pending, results,
                       facts={k: facts.get(k) for k in sorted(policy.facts_read())},
                       params={k: params.get(k) for k in sorted(policy.params_read())},

@@ -55,3 +55,20 @@ def test_parameters_inherit_and_future_values_change_nothing(assistance, persona
     assert parameters.resolve("min_living_standard_monthly", "350581001000", later) == (Decimal("900"), "350581")
     assert parameters.resolve("min_living_standard_monthly", "350582100000", later) == (Decimal("800"), "3505")
     assert parameters.resolve("min_living_standard_monthly", "141127100000", later) == (None, None)
+
+
+def test_amount_unknown_for_a_missing_fact_is_not_pending(db):
+    from anju.policies.engine import evaluate
+    from anju.policies.packs import shipped_params
+
+    policy = get_policy("lan-county-sme-hiring-subsidy")
+    on = dt.date(2021, 3, 1)
+    params = shipped_params(policy, "141127100000", on)
+    facts = {"employer_is_sme": True, "new_hire": True, "hire_date": dt.date(2021, 2, 1)}
+    e = evaluate(policy, facts=facts, params=params, on=on)
+    assert e.status == ELIGIBLE and e.amount is None
+    assert not e.amount_pending and "relocated" in e.missing_facts
+    e = evaluate(policy, facts=facts | {"relocated": True}, params=params, on=on)
+    assert e.amount == Decimal("2000.00") and not e.missing_facts
+    e = evaluate(policy, facts=facts | {"relocated": False}, params={**params, "lan_hiring_subsidy": None}, on=on)
+    assert e.amount is None and e.amount_pending and not e.missing_facts
