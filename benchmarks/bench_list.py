@@ -115,7 +115,7 @@ def scenarios(id_number: str) -> list[Scenario]:
         Scenario("e", "full ID number (q=<18 digits>)", f"q={id_number}"),
         Scenario("f", "long unemployed (long_unemployed=true)", "long_unemployed=true"),
         Scenario("g", "deep page (status=unemployed, page=200)", "status=unemployed&page=200"),
-        Scenario("h", "sorted by name (order=name)", "order=name"),
+        Scenario("h", "sorted by name (sort=name)", "sort=name"),
         Scenario("i", "town officer, first page (shishi-town)", "", user="shishi-town"),
     ]
 

@@ -7,14 +7,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from anju.accounts.permissions import WorkerPolicy
+from anju.regions.selectors import region_name
 from anju.regions.widgets import RegionPicker
 from anju.registry import services
-from anju.registry.choices import DifficultyType
+from anju.registry.choices import DifficultyType, EmploymentStatus, Gender
 from anju.registry.filters import WorkerFilter
 from anju.registry.forms import CertificateForm, VisitForm, WorkerForm
+from anju.registry.paginators import CappedPaginator
 from anju.registry.selectors import get_worker_for_user, workers_for_user
 from anju.registry.services import (
     LedgerError,
@@ -24,7 +25,6 @@ from anju.registry.services import (
     worker_reveal_phone,
     worker_update,
 )
-from anju.registry.tables import WorkerTable
 
 PAGE_SIZE = 50
 
@@ -34,25 +34,84 @@ def _require(user, action: str) -> None:
         raise PermissionDenied(_("您没有此操作的权限。"))
 
 
+LIST_FIELDS = ("id", "name", "id_number_masked", "gender", "birth_date", "residence_region_id", "employment_status",
+               "difficulty_mask", "phone_masked", "last_verified_on")
+# Column headers that sort: (column, sort key ascending, sort key descending) — keys of filters.SORTS.
+SORTABLE = {"name": ("name", "-name"), "age": ("-birth_date", "birth_date"), "region": ("region", "-region"),
+            "verified": ("verified", "-verified")}
+
+
 @login_required
 def worker_list(request):
     _require(request.user, "view")
-    filterset = WorkerFilter(request.GET or None, queryset=workers_for_user(request.user))
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else workers_for_user(request.user).order_by("-id")
-    qs = qs.only(
-        "id", "name", "id_number_masked", "gender", "birth_date", "residence_region_id", "employment_status",
-        "difficulty_mask", "phone_masked", "last_verified_on",
-    )
-    table = WorkerTable(qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    user, params = request.user, request.GET.copy()
+    within = params.pop("region", [""])[-1]
+    # The same filters twice. The page query never uses the region index (it walks rows in the
+    # sort order and stops at 50); the capped count uses it only when the region is the only
+    # filter — otherwise the other filter's own index is the selective one. SQLite, which has no
+    # statistics on ranges, needs telling; PostgreSQL plans both alike either way.
+    filtering = any(v for k, v in params.items() if k not in ("page", "sort"))
+    page_filter = WorkerFilter(params, queryset=workers_for_user(user, within=within, region_index=False), walk_rows=True)
+    count_filter = WorkerFilter(params, queryset=workers_for_user(user, within=within, region_index=not filtering))
+    if page_filter.is_valid():
+        page_qs, count_qs = page_filter.qs, count_filter.qs
+    else:
+        page_qs = workers_for_user(user, within=within, region_index=False).order_by("-id")
+        count_qs = workers_for_user(user, within=within, region_index=not filtering)
+    paginator = CappedPaginator(page_qs.only(*LIST_FIELDS), PAGE_SIZE, count_queryset=count_qs)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
-        "filter": filterset, "table": table, "nav": "ledger", "export_query": _export_query(request),
+        "filter": page_filter, "page_obj": page, "paginator": paginator, "nav": "ledger",
+        "rows": [_row(w) for w in page.object_list],
+        "sort_links": _sort_links(request, page_filter.form.cleaned_data.get("sort") if page_filter.is_valid() else ""),
+        "page_links": _page_links(request, page),
+        "export_query": _export_query(request),
         # The picker opens at the user's own area, so a town officer starts inside their town.
-        "region_picker": RegionPicker().render("region", request.GET.get("region") or request.user.jurisdiction,
-                                               attrs={"id": "id_region"}),
+        "region_picker": RegionPicker().render("region", within or user.jurisdiction, attrs={"id": "id_region"}),
     }
     template = "registry/worker_list.html#results" if request.htmx and not request.htmx.boosted else "registry/worker_list.html"
     return render(request, template, context)
+
+
+_DIFFICULTY_LABELS = dict(DifficultyType.choices)
+_STATUS_LABELS = dict(EmploymentStatus.choices)
+_GENDER_LABELS = dict(Gender.choices)
+
+
+def _row(worker) -> dict:
+    """What one list row shows, prepared here so that the template is a plain loop."""
+    return {
+        "pk": worker.pk, "name": worker.name, "id_number": worker.id_number_masked,
+        "gender": _GENDER_LABELS.get(worker.gender, ""), "age": worker.age,
+        "region": region_name(worker.residence_region_id), "status": _STATUS_LABELS.get(worker.employment_status, ""),
+        "difficulties": [_DIFFICULTY_LABELS[t] for t in worker.difficulty_types], "phone": worker.phone_masked,
+        "verified": worker.last_verified_on,
+    }
+
+
+def _sort_links(request, current: str) -> dict[str, dict]:
+    links = {}
+    for column, (asc, desc) in SORTABLE.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = desc if current == asc else asc
+        links[column] = {"url": "?" + query.urlencode(), "active": current in (asc, desc),
+                         "descending": current == desc}
+    return links
+
+
+def _page_links(request, page) -> dict[str, str]:
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return "?" + query.urlencode()
+
+    links = {"first": url(1), "last": url(page.paginator.num_pages)}
+    if page.has_previous():
+        links["previous"] = url(page.previous_page_number())
+    if page.has_next():
+        links["next"] = url(page.next_page_number())
+    return links
 
 
 @login_required

@@ -26,7 +26,7 @@ def login(client, user):
 
 
 def names(response) -> set[str]:
-    return {row.record.name for row in response.context["table"].page.object_list}
+    return {w.name for w in response.context["page_obj"].object_list}
 
 
 def test_list_shows_only_the_jurisdiction(client, personas, people):
