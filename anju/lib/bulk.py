@@ -38,15 +38,22 @@ class Inserter:
         if field.get_internal_type() in _PLAIN:
             return None
         connection = self.connection
-        last: list[Any] = [object(), None]  # imports stamp many rows with one datetime: convert it once
+        prep = field.get_db_prep_save
+        # Dates, amounts and timestamps repeat across rows (an import stamps every row with one
+        # datetime; birth dates and incomes recur): convert each distinct value once. Values
+        # that cannot be dictionary keys (JSON) are converted every time.
+        memo: dict[Any, Any] = {}
 
-        def convert(value, _field=field):
+        def convert(value):
             if value is None:
                 return None
-            if value is last[0]:
-                return last[1]
-            last[0], last[1] = value, _field.get_db_prep_save(value, connection)
-            return last[1]
+            try:
+                return memo[value]
+            except KeyError:
+                converted = memo[value] = prep(value, connection)
+                return converted
+            except TypeError:
+                return prep(value, connection)
         return convert
 
     def _prepared(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
