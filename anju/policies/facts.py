@@ -36,6 +36,12 @@ from anju.registry.choices import DIFFICULTY_BITS, DifficultyType, EmploymentSta
 Builder = Callable[[dt.date], Any]  # as_of -> a Django expression over the subject
 
 
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").startswith("en")
+
+
 @dataclass(frozen=True)
 class FactDef:
     name: str
@@ -52,6 +58,14 @@ class FactDef:
     def in_database(self) -> bool:
         return self.build is not None
 
+    @property
+    def label(self) -> str:
+        return self.label_en if _english() else self.label_zh
+
+    @property
+    def unit(self) -> str:
+        return self.unit_en if _english() else self.unit_zh
+
 
 @dataclass(frozen=True)
 class SubjectDef:
@@ -60,6 +74,10 @@ class SubjectDef:
     region_path: str  # path from the subject to its 12-digit region code
     label_zh: str
     label_en: str
+
+    @property
+    def label(self) -> str:
+        return self.label_en if _english() else self.label_zh
 
     @property
     def model(self):

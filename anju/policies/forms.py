@@ -83,8 +83,8 @@ class ParameterValueForm(forms.Form):
         _style(self)
         if parameter.type == ParamType.RATE:
             self.fields["value"].help_text = _("0 到 1 之间的小数，或百分数（如 90%）；留空表示未规定。")
-        elif parameter.unit_zh:
-            self.fields["value"].help_text = _("单位：%(unit)s。留空表示政策未规定金额。") % {"unit": parameter.unit_zh}
+        elif parameter.unit:
+            self.fields["value"].help_text = _("单位：%(unit)s。留空表示政策未规定金额。") % {"unit": parameter.unit}
 
     def clean_region(self) -> str:
         prefix = clean_region_prefix(self.cleaned_data.get("region"), allow_national=not self.user.jurisdiction)

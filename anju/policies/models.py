@@ -31,6 +31,18 @@ class Parameter(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.label_en if (get_language() or "").startswith("en") else self.label_zh
+
+    @property
+    def unit(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.unit_en if (get_language() or "").startswith("en") else self.unit_zh
+
 
 class ParameterValue(models.Model):
     """The value of a parameter in a region from a date on. A region without its own value uses

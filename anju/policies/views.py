@@ -142,14 +142,14 @@ def policy_list(request):
         if mine and not applies:
             continue
         rows.append({
-            "policy": policy, "title": _label(policy.title), "subject": SUBJECTS[policy.subject].label_zh,
+            "policy": policy, "title": _label(policy.title), "subject": SUBJECTS[policy.subject].label,
             "region": region_label(policy.issuing_region), "lead": department_label(policy.lead),
             "validity": validity(policy, today), "validity_label": _VALIDITY[validity(policy, today)],
             "applies": applies,
         })
     context = {
         "rows": rows, "nav": "policies", "subject": subject, "mine": mine,
-        "subjects": [(name, s.label_zh) for name, s in SUBJECTS.items()],
+        "subjects": [(name, s.label) for name, s in SUBJECTS.items()],
         "rejected": len(catalogue().errors),
     }
     return render(request, "policies/policy_list.html", context)
@@ -210,14 +210,14 @@ def policy_detail(request, policy_id):
     can_scan = PolicyPolicy.can(request.user, "scan") and root is not None
     context = {
         "policy": policy, "nav": "policies", "title": _label(policy.title), "gist": _label(policy.gist),
-        "subject": SUBJECTS[policy.subject].label_zh, "issuing": region_label(policy.issuing_region),
+        "subject": SUBJECTS[policy.subject].label, "issuing": region_label(policy.issuing_region),
         "lead": department_label(policy.lead), "cooperating": [department_label(d) for d in policy.cooperating],
         "validity": validity(policy, today), "validity_label": _VALIDITY[validity(policy, today)],
         "conditions": _condition_rows(policy), "frequency": frequency_text(policy.frequency),
         "amount_note": _label(policy.amount_note) if policy.amount_note else "",
         "verification": [{"label": _label(_as_label(v.get("label"))) or v.get("step", ""),
                           "department": department_label(str(v.get("department", "")))} for v in policy.verification],
-        "facts_read": [{"name": n, "label": facts[n].label_zh, "unit": facts[n].unit_zh, "in_database": facts[n].in_database}
+        "facts_read": [{"name": n, "label": facts[n].label, "unit": facts[n].unit, "in_database": facts[n].in_database}
                        for n in sorted(policy.facts_read())],
         "params": _param_views(policy, region, today), "param_region": region_label(region), "today": today,
         "applies": root is not None, "can_scan": can_scan,
@@ -258,7 +258,7 @@ def parameter_detail(request, name):
         parameters.parameter_set(actor=request.user, name=parameter.name, region_prefix=data["region"],
                                  valid_from=data["valid_from"], value=data["value"], source=data["source"])
         messages.success(request, _("已设置 %(label)s：%(region)s 自 %(date)s 起为 %(value)s。") % {
-            "label": parameter.label_zh, "region": region_label(data["region"]), "date": data["valid_from"],
+            "label": parameter.label, "region": region_label(data["region"]), "date": data["valid_from"],
             "value": _("未规定") if data["value"] is None else data["value"].normalize()})
         return redirect("policies:parameter_detail", name=parameter.name)
 
@@ -290,7 +290,7 @@ def parameter_detail(request, name):
 
 def fact_text(subject: str, name: str, value: Any) -> str:
     fact = CATALOGUE[subject].get(name)
-    label = fact.label_zh if fact else name
+    label = fact.label if fact else name
     if value is None:
         shown = _("未知")
     elif fact is not None and fact.type == BOOL:
@@ -298,7 +298,7 @@ def fact_text(subject: str, name: str, value: Any) -> str:
     elif fact is not None and fact.type == DATE and isinstance(value, dt.date):
         shown = value.isoformat()
     elif fact is not None and fact.type == NUMBER:
-        shown = _number(value) + (f" {fact.unit_zh}" if fact.unit_zh else "")
+        shown = _number(value) + (f" {fact.unit}" if fact.unit else "")
     else:
         shown = str(value)
     return f"{label}：{shown}"
@@ -358,7 +358,7 @@ def _panel_entry(policy: Policy, e: engine.Evaluation) -> PanelEntry:
     entry = PanelEntry(
         policy=policy, title=_label(policy.title), status=e.status, status_label=str(_STATUS_LABELS[e.status]),
         amount=e.amount, pending_text=_("金额待%(lead)s确定") % {"lead": lead} if e.amount_pending else "",
-        missing=[facts[n].label_zh if n in facts else n for n in e.missing_facts], conditions=conditions, lead=lead,
+        missing=[facts[n].label if n in facts else n for n in e.missing_facts], conditions=conditions, lead=lead,
         amount_params=amount_params, not_in_force=not e.applicable,
     )
     return entry
