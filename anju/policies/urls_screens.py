@@ -7,7 +7,7 @@ class PolicyIdConverter:
     """A pack id (its file name). The words used by sibling routes — /policies/simulate/ is
     included after these patterns — are never taken for an id."""
 
-    regex = r"(?!(?:simulate|parameters|worker|scans)/)[-a-zA-Z0-9_]+"
+    regex = r"(?!(?:simulate|parameters|worker|scans|facts)/)[-a-zA-Z0-9_]+"
 
     def to_python(self, value: str) -> str:
         return value
@@ -21,6 +21,7 @@ register_converter(PolicyIdConverter, "policy")
 # Included by anju/policies/urls.py (namespace "policies") at /policies/.
 urlpatterns = [
     path("", views.policy_list, name="policy_list"),
+    path("facts/", views.fact_catalogue, name="fact_catalogue"),
     path("parameters/<slug:name>/", views.parameter_detail, name="parameter_detail"),
     path("worker/<int:worker_pk>/", views.worker_policies, name="worker_policies"),
     path("worker/<int:worker_pk>/decide/<policy:policy_id>/", views.worker_decide, name="worker_decide"),

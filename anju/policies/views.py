@@ -501,3 +501,21 @@ def scan_export(request, pk):
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}.xlsx"
     return response
+
+
+@login_required
+@require_GET
+def fact_catalogue(request):
+    """Every fact a policy may read, per subject: what it means, its unit, and where it comes from."""
+    from anju.policies.facts import CATALOGUE
+    from anju.policies.packs import catalogue
+
+    readers: dict[tuple[str, str], list[Policy]] = {}
+    for policy in catalogue().policies.values():
+        for name in sorted(policy.facts_read()):
+            readers.setdefault((policy.subject, name), []).append(policy)
+    subjects = []
+    for subject, facts in CATALOGUE.items():
+        rows = [{"fact": f, "policies": readers.get((subject, f.name), [])} for f in sorted(facts.values(), key=lambda f: f.name)]
+        subjects.append({"name": subject, "label": SUBJECTS[subject].label, "rows": rows})
+    return render(request, "policies/fact_catalogue.html", {"subjects": subjects, "nav": "policies"})

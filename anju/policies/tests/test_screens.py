@@ -253,3 +253,16 @@ def test_every_pack_renders_its_detail_page(client, personas, db):
         assert policy.source_file in response.content.decode()
     for name in {n for p in policies for n in p.parameters}:
         assert client.get(reverse("policies:parameter_detail", args=[name])).status_code == 200, name
+
+
+def test_fact_catalogue_lists_every_fact_and_its_readers(client, personas):
+    from anju.policies.facts import CATALOGUE
+
+    client.force_login(personas.town)
+    response = client.get(reverse("policies:fact_catalogue"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for subject, facts in CATALOGUE.items():
+        for name in facts:
+            assert f"<code>{name}</code>" in body, (subject, name)
+    assert 'href="/policies/quanzhou-temporary-assistance/"' in body
