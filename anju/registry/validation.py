@@ -258,6 +258,20 @@ class Cleaner:
         except MoneyError:
             self.bad(key, N_("金额须为不小于 0 的数字，最多两位小数。"))
 
+    def past_date(self, key: str, today: dt.date, future_msgid: str) -> dt.date | None:
+        """An optional date that cannot be after today; None when blank or refused."""
+        self.data[key] = None
+        if not self.has(key):
+            return None
+        value = parse_date(self.raw.get(key))
+        if value is None:
+            self.bad(key, N_("日期格式应为 YYYY-MM-DD。"))
+        elif value > today:
+            self.bad(key, future_msgid)
+        else:
+            self.data[key] = value
+        return self.data[key]
+
     def text(self, key: str, max_length: int, *, required: bool = False) -> None:
         value = text_of(self.raw.get(key))
         if required and not value:
@@ -324,17 +338,10 @@ def clean_worker(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[
     c.choice("education", Education)
     c.choice("employment_status", EmploymentStatus, required=True)
 
-    c.data["unemployment_registered_on"] = None
-    if c.has("unemployment_registered_on"):
-        registered = parse_date(raw.get("unemployment_registered_on"))
-        if registered is None:
-            c.bad("unemployment_registered_on", N_("日期格式应为 YYYY-MM-DD。"))
-        elif registered > today:
-            c.bad("unemployment_registered_on", N_("失业登记日期不能晚于今天。"))
-        elif c.data.get("employment_status") not in (None, EmploymentStatus.UNEMPLOYED):
-            c.bad("unemployment_registered_on", N_("只有就业状态为“失业”的人员才填写失业登记日期。"))
-        else:
-            c.data["unemployment_registered_on"] = registered
+    registered = c.past_date("unemployment_registered_on", today, N_("失业登记日期不能晚于今天。"))
+    if registered and c.data.get("employment_status") not in (None, EmploymentStatus.UNEMPLOYED):
+        c.data["unemployment_registered_on"] = None
+        c.bad("unemployment_registered_on", N_("只有就业状态为“失业”的人员才填写失业登记日期。"))
 
     raw_types = raw.get("difficulty_types")
     types: list[str] = []
@@ -413,15 +420,7 @@ def clean_certificate(raw: dict[str, Any], *, today: dt.date | None = None) -> t
         c.bad("shortage", N_("请填写“是”或“否”。"))
     else:
         c.data["shortage"] = bool(shortage)
-    c.data["issued_on"] = None
-    if c.has("issued_on"):
-        issued = parse_date(raw.get("issued_on"))
-        if issued is None:
-            c.bad("issued_on", N_("日期格式应为 YYYY-MM-DD。"))
-        elif issued > today:
-            c.bad("issued_on", N_("发证日期不能晚于今天。"))
-        else:
-            c.data["issued_on"] = issued
+    c.past_date("issued_on", today, N_("发证日期不能晚于今天。"))
     c.text("certificate_no", 60, required=True)
     return c.data, c.problems
 

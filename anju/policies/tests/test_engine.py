@@ -3,8 +3,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from anju.policies import params as parameters
 from anju.policies.engine import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, evaluate_subject, scan
 from anju.policies.packs import get_policy
@@ -12,13 +10,6 @@ from anju.registry.choices import DIFFICULTY_BITS
 from anju.registry.tests.factories import make_worker
 
 ON = dt.date(2021, 6, 15)
-
-
-@pytest.fixture
-def assistance(db):
-    policy = get_policy("quanzhou-temporary-assistance")
-    parameters.sync_from_packs([policy])
-    return policy
 
 
 def test_one_worker_explained_and_the_scan_agree(assistance):

@@ -21,13 +21,6 @@ NAME = "min_living_standard_monthly"
 RATE_POLICY = "shishi-job-stabilisation-refund"
 
 
-@pytest.fixture
-def assistance(db):
-    policy = get_policy("quanzhou-temporary-assistance")
-    parameters.sync_from_packs([policy])
-    return policy
-
-
 def page(name=NAME):
     return reverse("policies:parameter_detail", args=[name])
 

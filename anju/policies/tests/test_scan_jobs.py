@@ -20,7 +20,7 @@ from anju.employment.models import Employer, Hire
 from anju.policies import params as parameters
 from anju.policies import tasks
 from anju.policies.models import ScanJob
-from anju.policies.packs import get_policy
+from anju.policies.tests.conftest import months_ago
 from anju.registry.tests.factories import make_worker
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -31,19 +31,6 @@ POLICY = "quanzhou-temporary-assistance"
 def immediate_tasks():
     with override_settings(TASKS=IMMEDIATE):
         yield
-
-
-@pytest.fixture
-def assistance(db):
-    policy = get_policy(POLICY)
-    parameters.sync_from_packs([policy])
-    return policy
-
-
-def months_ago(n: int) -> dt.date:
-    today = timezone.localdate()
-    total = today.year * 12 + today.month - 1 - n
-    return dt.date(total // 12, total % 12 + 1, 1)
 
 
 @pytest.fixture

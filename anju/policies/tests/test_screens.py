@@ -14,25 +14,12 @@ from django.utils import timezone
 from anju.audit.models import AuditEvent
 from anju.policies import params as parameters
 from anju.policies.models import Decision
-from anju.policies.packs import get_policy
+from anju.policies.tests.conftest import months_ago
 from anju.registry.choices import DIFFICULTY_BITS
 from anju.registry.services import worker_update
 from anju.registry.tests.factories import make_worker
 
 POLICY = "quanzhou-temporary-assistance"
-
-
-@pytest.fixture
-def assistance(db):
-    policy = get_policy(POLICY)
-    parameters.sync_from_packs([policy])
-    return policy
-
-
-def months_ago(n: int) -> dt.date:
-    today = timezone.localdate()
-    total = today.year * 12 + today.month - 1 - n
-    return dt.date(total // 12, total % 12 + 1, 1)
 
 
 def login(client, user):
