@@ -27,6 +27,7 @@ sleep 1
 cat <<MSG
 
   Anju is running at http://$HOST:$PORT/
+  Public policy self-check (no login): http://$HOST:$PORT/check/
   Demo logins (password: anju-demo):
     shishi-town       town officer, 湖滨街道 (Shishi)
     shishi-hrss       county officer, 石狮市
