@@ -28,9 +28,9 @@ class AuditFilter(django_filters.FilterSet):
     )
     object_id = django_filters.CharFilter(label=gettext_lazy("对象编号"), widget=forms.TextInput(attrs={"class": "form-control"}))
     since = django_filters.DateFilter(label=gettext_lazy("起始日期"), field_name="at", lookup_expr="date__gte",
-                                      widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+                                      widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
     until = django_filters.DateFilter(label=gettext_lazy("截止日期"), field_name="at", lookup_expr="date__lte",
-                                      widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+                                      widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
     region = django_filters.CharFilter(label=gettext_lazy("区划前缀"), method="filter_region",
                                        widget=forms.TextInput(attrs={"class": "form-control"}))
 

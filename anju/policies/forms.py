@@ -69,7 +69,7 @@ def clean_region_prefix(raw: str | None, *, allow_national: bool) -> str:
 class ParameterValueForm(forms.Form):
     region = forms.CharField(label=gettext_lazy("适用地区"), required=False, max_length=12,
                              help_text=gettext_lazy("所选地区及其下辖地区（没有自己取值的）都适用此值。"))
-    valid_from = forms.DateField(label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    valid_from = forms.DateField(label=gettext_lazy("起始日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                                  error_messages={"invalid": gettext_lazy("请输入有效日期，格式为 YYYY-MM-DD。"),
                                                  "required": gettext_lazy("请填写起始日期。")})
     value = forms.CharField(label=gettext_lazy("取值"), required=False, max_length=30,
@@ -129,7 +129,7 @@ def region_choices(root: str, *, national: bool = False, depth: int = 2) -> list
 
 
 class ScanForm(forms.Form):
-    on = forms.DateField(label=gettext_lazy("判定日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    on = forms.DateField(label=gettext_lazy("判定日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                          error_messages={"invalid": gettext_lazy("请输入有效日期，格式为 YYYY-MM-DD。"),
                                          "required": gettext_lazy("请填写判定日期。")})
     region = forms.ChoiceField(label=gettext_lazy("地区"), required=False)

@@ -70,7 +70,7 @@ def parse_value(text: str, ptype: str) -> Decimal | None:
 
 class SimulateForm(forms.Form):
     policy = forms.ChoiceField(label=gettext_lazy("政策"))
-    on = forms.DateField(label=gettext_lazy("判定日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    on = forms.DateField(label=gettext_lazy("判定日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                          error_messages={"invalid": gettext_lazy("请输入有效日期，格式为 YYYY-MM-DD。"),
                                          "required": gettext_lazy("请填写判定日期。")})
     region = forms.CharField(label=gettext_lazy("地区（区划代码）"), required=False, max_length=12,

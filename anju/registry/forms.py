@@ -54,7 +54,7 @@ class WorkerForm(ValidatedForm):
     hukou_region = forms.CharField(label=_("户籍地"), max_length=12, required=False, widget=RegionPicker())
     education = forms.ChoiceField(label=_("文化程度"), choices=[("", "—")] + Education.choices, required=False, widget=forms.Select(attrs=_SELECT))
     employment_status = forms.ChoiceField(label=_("就业状态"), choices=[("", "—")] + EmploymentStatus.choices, widget=forms.Select(attrs=_SELECT))
-    unemployment_registered_on = forms.DateField(label=_("失业登记日期"), required=False, widget=forms.DateInput(attrs=_TEXT | {"type": "date"}))
+    unemployment_registered_on = forms.DateField(label=_("失业登记日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs=_TEXT | {"type": "date"}))
     difficulty_types = forms.MultipleChoiceField(label=_("困难类型"), choices=DifficultyType.choices, required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
     pension_insured = forms.ChoiceField(label=_("养老保险"), choices=YES_NO, required=False, widget=forms.Select(attrs=_SELECT))
     medical_insured = forms.ChoiceField(label=_("医疗保险"), choices=YES_NO, required=False, widget=forms.Select(attrs=_SELECT))
@@ -121,7 +121,7 @@ VISIT_CORRECTABLE = [
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=_("核实日期"), widget=forms.DateInput(attrs=_TEXT | {"type": "date"}))
+    visited_on = forms.DateField(label=_("核实日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs=_TEXT | {"type": "date"}))
     result = forms.ChoiceField(label=_("核实结果"), choices=VisitResult.choices, widget=forms.Select(attrs=_SELECT))
     findings = forms.CharField(label=_("核实情况"), required=False, max_length=2000, widget=forms.Textarea(attrs=_TEXT | {"rows": 3}))
     fields_confirmed = forms.MultipleChoiceField(label=_("核实无误的信息"), choices=VISIT_CORRECTABLE, required=False,
@@ -136,7 +136,7 @@ class CertificateForm(ValidatedForm):
         ("", "—"), ("1", _("一级 / 高级技师")), ("2", _("二级 / 技师")), ("3", _("三级 / 高级工")),
         ("4", _("四级 / 中级工")), ("5", _("五级 / 初级工"))])
     shortage = forms.BooleanField(label=_("紧缺工种"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-    issued_on = forms.DateField(label=_("发证日期"), required=False, widget=forms.DateInput(attrs=_TEXT | {"type": "date"}))
+    issued_on = forms.DateField(label=_("发证日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs=_TEXT | {"type": "date"}))
     certificate_no = forms.CharField(label=_("证书编号"), max_length=60, widget=forms.TextInput(attrs=_TEXT))
 
     def __init__(self, *args, worker, **kwargs):

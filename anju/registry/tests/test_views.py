@@ -165,3 +165,12 @@ def test_pages_need_login(client, people):
                 reverse("core:home"), reverse("audit:event_list")):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_edit_form_keeps_dates_the_browser_can_show(client, personas):
+    # <input type="date"> only understands YYYY-MM-DD: any other format shows empty and a save
+    # would silently clear the date.
+    worker = make_worker(residence="350581001000", unemployment_registered_on=dt.date(2025, 3, 9))
+    login(client, personas.town)
+    body = client.get(reverse("registry:worker_edit", args=[worker.pk])).content.decode()
+    assert 'type="date" name="unemployment_registered_on" value="2025-03-09"' in body.replace('class="form-control" ', "")
