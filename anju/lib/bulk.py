@@ -41,8 +41,10 @@ class Inserter:
         prep = field.get_db_prep_save
         # Dates, amounts and timestamps repeat across rows (an import stamps every row with one
         # datetime; birth dates and incomes recur): convert each distinct value once. Values
-        # that cannot be dictionary keys (JSON) are converted every time.
+        # that cannot be dictionary keys (JSON) are converted every time, except when the same
+        # object comes again (a detail shared by every row is encoded once).
         memo: dict[Any, Any] = {}
+        last: list[Any] = [None, None]  # the last unhashable value (a shared JSON object) and its conversion
 
         def convert(value):
             if value is None:
@@ -53,19 +55,23 @@ class Inserter:
                 converted = memo[value] = prep(value, connection)
                 return converted
             except TypeError:
-                return prep(value, connection)
+                if value is last[0]:
+                    return last[1]
+                converted = prep(value, connection)
+                last[:] = value, converted
+                return converted
         return convert
 
-    def _prepared(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+    def prepare(self, rows: Sequence[Sequence[Any]]) -> list[list]:
+        """The rows' values converted for the database (new lists: callers may set a value that
+        needs no conversion, such as a primary key, before `insert_prepared`)."""
         converters = [(i, c) for i, c in enumerate(self.prep) if c is not None]
-        if not converters:
-            return [tuple(r) for r in rows]
         out = []
         for row in rows:
             row = list(row)
             for i, convert in converters:
                 row[i] = convert(row[i])
-            out.append(tuple(row))
+            out.append(row)
         return out
 
     def _sql(self, count: int, returning: bool) -> str:
@@ -74,20 +80,54 @@ class Inserter:
         return sql + (f" RETURNING {self.connection.ops.quote_name(self.pk_column)}" if returning else "")
 
     def insert(self, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
+        self.insert_prepared(self.prepare(rows))
+
+    def insert_prepared(self, prepared: Sequence[Sequence[Any]]) -> None:
+        """Insert rows from `prepare`, as multi-row INSERTs: one statement per
+        `rows_per_statement` rows (fewer, cheaper calls than `executemany` of one-row INSERTs)."""
+        step = self.rows_per_statement
         with self.connection.cursor() as cursor:
-            cursor.executemany(self._sql(1, False), self._prepared(rows))
+            for start in range(0, len(prepared), step):
+                part = prepared[start:start + step]
+                cursor.execute(self._sql(len(part), False), [v for row in part for v in row])
 
     def insert_returning_pks(self, rows: Sequence[Sequence[Any]]) -> list[int]:
         """Insert and return the new primary keys in the order of `rows` (multi-row VALUES ...
         RETURNING, as Django's bulk_create does on SQLite 3.35+ and PostgreSQL)."""
+        return self.insert_prepared_returning_pks(self.prepare(rows))
+
+    def insert_prepared_returning_pks(self, prepared: Sequence[Sequence[Any]]) -> list[int]:
+        if self.connection.vendor == "sqlite" and self.connection.in_atomic_block:
+            return self._sqlite_insert_pks(prepared)
         pks: list[int] = []
-        prepared = self._prepared(rows)
         step = self.rows_per_statement
         with self.connection.cursor() as cursor:
             for start in range(0, len(prepared), step):
                 part = prepared[start:start + step]
                 cursor.execute(self._sql(len(part), True), [v for row in part for v in row])
                 pks.extend(r[0] for r in cursor.fetchall())
+        return pks
+
+    def _sqlite_insert_pks(self, prepared: Sequence[Sequence[Any]]) -> list[int]:
+        """SQLite, inside a transaction: RETURNING hands back one row per step; instead, insert
+        without it and read the new keys back. The INSERT takes SQLite's only write lock for the
+        rest of the transaction (if another connection wrote since our SELECT, it fails rather
+        than proceeds, in WAL mode), and a rowid table gives each new row a key above every key
+        before it, so the rows inserted here are exactly those above the previous maximum, in
+        order."""
+        if not prepared:
+            return []
+        table, pk = self.connection.ops.quote_name(self.table), self.connection.ops.quote_name(self.pk_column)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT max({pk}) FROM {table}")
+            before = cursor.fetchone()[0] or 0
+            self.insert_prepared(prepared)
+            cursor.execute(f"SELECT count(*), min({pk}), max({pk}) FROM {table} WHERE {pk} > %s", [before])
+            count, first, last = cursor.fetchone()
+            if count == len(prepared) and last - first + 1 == count:
+                return list(range(first, last + 1))
+            cursor.execute(f"SELECT {pk} FROM {table} WHERE {pk} > %s ORDER BY {pk}", [before])
+            pks = [r[0] for r in cursor.fetchall()]
+        if len(pks) != len(prepared):
+            raise RuntimeError(f"{self.table}: inserted {len(prepared)} rows but found {len(pks)} new keys")
         return pks

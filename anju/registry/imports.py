@@ -427,24 +427,40 @@ def _created_changes(values: dict[str, Any]) -> dict[str, list[Any]]:
 
 def _create_workers(rows: list[PlannedRow], households: dict[str, Household], batch: _Batch, ticker: _Ticker) -> None:
     """New workers with their history ("+"), a 登记 timeline line and a create audit event each —
-    the rows `bulk_create_with_history` would write, without building model instances."""
+    the rows `bulk_create_with_history` would write, without building model instances. Each row
+    is built once as the converted value list it is inserted as; the four tables' rows of a batch
+    go in multi-row INSERTs, the new keys filled in after the workers' INSERT.
+    """
     workers, history = Inserter(Worker, _WORKER_FIELDS), Inserter(Worker.history.model, _HISTORY_FIELDS)
+    timeline, audit = Inserter(TimelineEvent, _TIMELINE_FIELDS), Inserter(AuditEvent, _AUDIT_FIELDS)
     extra = {"history_date": batch.now, "history_change_reason": CHANGE_REASON, "history_type": "+",
              "history_user_id": batch.actor.pk}
+    history_extra = [extra[f] for f in _HISTORY_FIELDS[len(_HISTORY_TRACKED):]]
+    history_own = [f for f in _HISTORY_TRACKED if f != "id"]
+    history_id = _HISTORY_FIELDS.index("id")
+    audit_id = _AUDIT_FIELDS.index("object_id")
+    head = (batch.now, batch.actor.pk, batch.actor.get_username(), str(Action.CREATE), "worker")
+    tail = (batch.meta.get("ip"), batch.meta.get("user_agent", ""))
+
     for part in chunks(rows, BATCH):
         values = [_worker_values(r.data, households, batch) for r in part]
-        pks = workers.insert_returning_pks([[v[f] for f in _WORKER_FIELDS] for v in values])
-        for v, pk in zip(values, pks, strict=True):
-            v["id"] = pk
-        history.insert([[v[f] for f in _HISTORY_TRACKED] + [extra[f] for f in _HISTORY_FIELDS[len(_HISTORY_TRACKED):]]
-                        for v in values])
-        for r, v in zip(part, values, strict=True):
-            r.existing = _StoredRef(v["id"], v["residence_region_id"])  # certificates of this person attach to it
-            batch.timeline.append((v["id"], batch.now, TimelineKind.REGISTERED, batch.actor.pk, _IMPORT_SOURCE))
-            batch.audit_event(action=Action.CREATE, obj_type="worker", obj_id=v["id"],
-                              obj_repr=f"{v['name']}（{v['id_number_masked']}）", region=v["residence_region_id"],
-                              plain_changes=_created_changes(v), plain_detail=_IMPORT_SOURCE)
-        batch.flush()
+        worker_rows = workers.prepare([[v[f] for f in _WORKER_FIELDS] for v in values])
+        history_rows = history.prepare([[None] + [v[f] for f in history_own] + history_extra for v in values])
+        timeline_rows = timeline.prepare([(None, batch.now, TimelineKind.REGISTERED, batch.actor.pk, _IMPORT_SOURCE)
+                                          for _v in values])
+        audit_rows = audit.prepare([
+            head + (None, f"{v['name']}（{v['id_number_masked']}）"[:200], v["residence_region_id"] or "",
+                    _created_changes(v), _IMPORT_SOURCE) + tail
+            for v in values])
+        pks = workers.insert_prepared_returning_pks(worker_rows)
+        for pk, h, t, a in zip(pks, history_rows, timeline_rows, audit_rows, strict=True):
+            h[history_id] = t[0] = pk
+            a[audit_id] = str(pk)
+        history.insert_prepared(history_rows)
+        timeline.insert_prepared(timeline_rows)
+        audit.insert_prepared(audit_rows)
+        for r, v, pk in zip(part, values, pks, strict=True):
+            r.existing = _StoredRef(pk, v["residence_region_id"])  # certificates of this person attach to it
         ticker.step(len(part))
 
 

@@ -53,10 +53,12 @@ class Worker(models.Model):
     phone_masked = models.CharField(_("手机号码"), max_length=11, blank=True, editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     hukou_region = models.ForeignKey(
-        "regions.Region", verbose_name=_("户籍地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("户籍地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
     )
     residence_region = models.ForeignKey(
-        "regions.Region", verbose_name=_("现居住地"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("现居住地"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # the composite indexes below start with it
     )
     education = models.CharField(_("文化程度"), max_length=12, choices=Education.choices, blank=True)
     employment_status = models.CharField(_("就业状态"), max_length=16, choices=EmploymentStatus.choices)
@@ -74,7 +76,7 @@ class Worker(models.Model):
     desired_occupation = models.CharField(_("求职意向工种"), max_length=100, blank=True)
     desired_region = models.ForeignKey(
         "regions.Region", verbose_name=_("期望工作地"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     expected_salary = models.DecimalField(_("期望月薪（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     training_willing = models.BooleanField(_("培训意愿"), null=True, blank=True)
@@ -87,10 +89,16 @@ class Worker(models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The history is read by person (id) and date; indexes on its copies of the looked-up
+    # columns would only slow every write (100,000-row imports write one record per person).
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=[
+        "name", "phone_hash", "phone_last4", "hukou_region", "residence_region", "desired_region", "household",
+        "created_by",
+    ])
 
     class Meta:
         verbose_name = _("农民工")
