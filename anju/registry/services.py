@@ -80,10 +80,14 @@ def audit_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, A
     return {k: (_display(k, a), _display(k, b)) for k, (a, b) in changes.items()}
 
 
-def household_for(household_no: str, region_id: str) -> Household | None:
+def household_for(household_no: str, region_id: str, *, actor=None) -> Household | None:
+    """The household with this number, created in `region_id` if new. A number already used by a
+    household outside the actor's jurisdiction is refused (as the workbook import does)."""
     if not household_no:
         return None
     household, _created = Household.objects.get_or_create(household_no=household_no, defaults={"region_id": region_id})
+    if actor is not None and not in_prefix(household.region_id, actor.jurisdiction):
+        raise LedgerError(_("户编号已被您管辖范围以外的家庭使用。"), field="household_no")
     return household
 
 
@@ -124,7 +128,7 @@ def worker_create(*, actor, data: dict[str, Any]) -> Worker:
         raise LedgerError(_("该公民身份号码已在台账中登记。"), field="id_number")
     worker = Worker(created_by=actor, **{k: data[k] for k in WORKER_MODEL_FIELDS if k in data})
     set_identifiers(worker, id_number=data["id_number"], phone=data.get("phone", ""))
-    worker.household = household_for(data.get("household_no", ""), data["residence_region_id"])
+    worker.household = household_for(data.get("household_no", ""), data["residence_region_id"], actor=actor)
     worker.full_clean(exclude=["id_number_enc", "id_number_hash", "created_by"])
     worker.save()
     timeline_add(worker=worker, kind=TimelineKind.REGISTERED, actor=actor)
@@ -154,7 +158,7 @@ def worker_update(*, actor, worker: Worker, data: dict[str, Any], kind: str = Ti
     if "phone" in changes:
         set_identifiers(worker, phone=data["phone"])
     if "household_no" in changes:
-        worker.household = household_for(data["household_no"], worker.residence_region_id)
+        worker.household = household_for(data["household_no"], worker.residence_region_id, actor=actor)
     worker.full_clean(exclude=["id_number_enc", "id_number_hash", "created_by"])
     worker.save()
     TimelineEvent.objects.bulk_create(timeline_events_for_changes(worker, changes, actor=actor, kind_default=kind))

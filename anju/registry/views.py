@@ -120,8 +120,9 @@ def worker_detail(request, pk):
     context = {
         "worker": worker,
         "nav": "ledger",
-        "members": worker.household.members.exclude(pk=worker.pk).only("id", "name", "relation_to_head", "id_number_masked")
-        if worker.household_id else [],
+        # Members the user may see: a household never reveals people outside the jurisdiction.
+        "members": workers_for_user(request.user).filter(household_id=worker.household_id).exclude(pk=worker.pk)
+        .only("id", "name", "relation_to_head", "id_number_masked") if worker.household_id else [],
         "certificates": worker.certificates.all(),
         "visits": worker.visits.select_related("staff")[:20],
         "timeline": worker.timeline.select_related("actor")[:100],

@@ -174,3 +174,19 @@ def test_edit_form_keeps_dates_the_browser_can_show(client, personas):
     login(client, personas.town)
     body = client.get(reverse("registry:worker_edit", args=[worker.pk])).content.decode()
     assert 'type="date" name="unemployment_registered_on" value="2025-03-09"' in body.replace('class="form-control" ', "")
+
+
+def test_household_never_shows_or_joins_people_outside_the_jurisdiction(client, personas):
+    from anju.registry.models import Household
+
+    home = Household.objects.create(household_no="H-LAN-1", region_id="141127100000")
+    make_worker(name="岚县户主", residence="141127100000", household=home, relation_to_head="head")
+    mine = make_worker(name="湖滨成员", residence="350581001000", household=home, relation_to_head="spouse")
+    login(client, personas.town)
+    body = client.get(reverse("registry:worker_detail", args=[mine.pk])).content.decode()
+    assert "岚县户主" not in body
+    url = reverse("registry:worker_create")
+    data = {"name": "新人", "id_number": next_id_number(), "residence_region": "350581001000",
+            "employment_status": "employed", "household_no": "H-LAN-1"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "household_no" in response.context["form"].errors
