@@ -45,6 +45,9 @@ def commit_import(job_id: int) -> None:
         summary = ledger_import(actor=job.created_by, plan=plan, filename=job.filename, job_id=job.pk,
                                 progress=_progress(job, "writing"))
         _store_plan(job, plan, status=Status.DONE, summary=summary)
+        # The upload holds ID numbers in clear; once imported, the ledger (encrypted) is the copy
+        # of record. The error report (rejected rows) stays for the user until purged.
+        job.file.delete(save=True)
 
 
 def _plan(job: ImportJob) -> ImportPlan:

@@ -64,6 +64,7 @@ def test_upload_preview_confirm_done(client, personas, tmp_path):
     assert done.status_code == 302
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.summary["created"] == 6
+    assert not job.file  # the upload (ID numbers in clear) is gone once imported
     assert Worker.objects.count() == 6
     assert AuditEvent.objects.filter(action="import", object_id=str(job.pk)).count() == 1
     html = client.get(done.url).content.decode()
@@ -205,3 +206,28 @@ def test_export_query_count_is_bounded(client, personas, django_assert_max_num_q
         response = client.get(reverse("registry:worker_export"))
         book = export_book(response)
     assert book["人员"].max_row == 31
+
+
+def test_old_uploads_and_error_reports_are_purged(personas, tmp_path, settings):
+    import datetime as dt
+    import os
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from anju.registry.models import ImportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    job = ImportJob.objects.create(created_by=personas.town, filename="x.xlsx")
+    job.file.save("x.xlsx", ContentFile(b"id numbers"))
+    job.error_report.save("x.errors.xlsx", ContentFile(b"id numbers"))
+    recent = ImportJob.objects.create(created_by=personas.town, filename="y.xlsx")
+    recent.file.save("y.xlsx", ContentFile(b"id numbers"))
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    path = job.file.path
+    call_command("purge-imports", "--days", "7")
+    job.refresh_from_db()
+    recent.refresh_from_db()
+    assert not job.file and not job.error_report and not os.path.exists(path)
+    assert recent.file
