@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop as N_
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from anju.accounts.tokens import token_issue
+from anju.accounts.tokens import token_issue, token_revoke
 from anju.api.errors import ApiError, ErrorOut, text_problems
 
 router = Router(tags=["auth"])
@@ -55,3 +55,14 @@ def token_create(request: HttpRequest, payload: TokenIn):
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     key, token = token_issue(user=user)
     return {"token": key, "expires_at": token.expires_at}
+
+
+@router.delete(
+    "/token", url_name="token_revoke", response={204: None, 401: ErrorOut, 422: ErrorOut},
+    summary="End this token",
+    description="Revoke the bearer token sent with the request (an API client's logout); later requests with it get 401.",
+)
+def token_delete(request: HttpRequest):
+    header = request.headers.get("Authorization", "")
+    token_revoke(user=request.auth, key=header.partition(" ")[2].strip())
+    return 204, None

@@ -51,3 +51,16 @@ def token_user(key: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def token_revoke(*, user: User, key: str) -> bool:
+    """End a token before it expires (an API client's logout). Audited like a logout."""
+    from anju.audit.models import Action
+    from anju.audit.services import audit_record
+
+    deleted, _ = ApiToken.objects.filter(user=user, key_hash=key_hash(key)).delete()
+    if deleted:
+        audit_record(actor=user, action=Action.LOGOUT, object_type="user", object_id=str(user.pk),
+                     object_repr=user.get_username(), detail={"via": "api token"})
+    return bool(deleted)

@@ -40,6 +40,9 @@ class ApiClient:
     def put(self, path, body=None, **kw):
         return self.request("put", path, body, **kw)
 
+    def delete(self, path, body=None, **kw):
+        return self.request("delete", path, body, **kw)
+
 
 @pytest.fixture
 def api_as(db):

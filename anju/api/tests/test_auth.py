@@ -144,3 +144,15 @@ def test_each_login_issues_a_new_token_and_drops_expired_ones(api_as, personas):
     second = login(api_as, "t-town").json()["token"]
     assert first != second
     assert ApiToken.objects.filter(user=personas.town).count() == 1
+
+
+def test_a_token_can_be_revoked(api_as, personas):
+    from anju.audit.models import AuditEvent
+
+    api = api_as(personas.county)
+    assert api.get("workers").status_code == 200
+    assert api.delete("auth/token").status_code == 204
+    assert api.get("workers").status_code == 401
+    assert api.delete("auth/token").status_code == 401
+    assert AuditEvent.objects.filter(action="logout", actor=personas.county, detail__via="api token").exists()
+    assert api_as(None).delete("auth/token").status_code == 401

@@ -21,6 +21,7 @@ def test_openapi_document_is_served_at_api_v1(db):
                           "/api/v1/workers/{worker_id}/reveal", "/api/v1/screening"}
     assert set(paths["/api/v1/workers/{worker_id}"]) == {"get", "patch", "put"}
     assert "security" not in paths["/api/v1/auth/token"]["post"]
+    assert paths["/api/v1/auth/token"]["delete"]["security"] == [{"TokenAuth": []}]
     assert paths["/api/v1/workers"]["get"]["security"] == [{"TokenAuth": []}]
     assert doc["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
     for path, operations in paths.items():
