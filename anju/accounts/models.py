@@ -25,6 +25,22 @@ class DepartmentKind(models.TextChoices):
     AUDIT = "audit", _("审计")
 
 
+def department_label(code: str) -> str:
+    """A department kind's name in the active language (the code itself if unknown)."""
+    return str(dict(DepartmentKind.choices).get(code, code))
+
+
+def department_labels(code: str) -> dict[str, str]:
+    """{"zh": …, "en": …} for API answers that carry both languages."""
+    from django.utils import translation
+
+    out = {}
+    for key, language in (("zh", "zh-hans"), ("en", "en")):
+        with translation.override(language):
+            out[key] = department_label(code)
+    return out
+
+
 class Department(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=80)

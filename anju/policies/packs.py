@@ -24,7 +24,7 @@ from anju.policies.facts import CATALOGUE, SUBJECTS
 PACK_DIR = Path(__file__).parent / "packs"
 SEEDS_README = "../shared/seeds/README.md"
 # Departments a pack may name: the kinds staff departments have (accounts.DepartmentKind).
-DEPARTMENT_KINDS = set(DepartmentKind.values) - {DepartmentKind.AUDIT}  # 发展和改革局: co-operates on Shishi's temporary assistance
+DEPARTMENT_KINDS = set(DepartmentKind.values) - {DepartmentKind.AUDIT}
 FREQUENCIES = {"once", "once_per_period", "per_subject", "monthly"}
 PARAM_TYPES = {"money", "rate", "number", "months"}
 STATUSES = {"eligible", "not_eligible", "unknown"}

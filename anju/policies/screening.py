@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as N_
 
+from anju.accounts.models import department_labels
 from anju.lib.dates import months_between
 from anju.lib.dates import today as local_today
 from anju.policies import engine
@@ -52,27 +53,8 @@ LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-# (zh, en) of each department kind a pack may name.
-DEPARTMENTS: dict[str, tuple[str, str]] = {
-    "hrss": (N_("人力资源和社会保障局"), "Human resources and social security bureau"),
-    "civil_affairs": (N_("民政局"), "Civil affairs bureau"),
-    "finance": (N_("财政局"), "Finance bureau"),
-    "trade_union": (N_("总工会"), "Federation of trade unions"),
-    "womens_federation": (N_("妇联"), "Women's federation"),
-    "education": (N_("教育局"), "Education bureau"),
-    "youth_league": (N_("团委"), "Communist Youth League committee"),
-    "publicity": (N_("宣传部"), "Publicity department"),
-    "industry": (N_("工信局"), "Industry and information technology bureau"),
-    "town_station": (N_("乡镇（街道）劳动保障站"), "Town (street) labour and social security station"),
-    "market_regulation": (N_("市场监督管理局"), "Market regulation bureau"),
-    "tax": (N_("税务局"), "Tax bureau"),
-    "development_reform": (N_("发展和改革局"), "Development and reform bureau"),
-}
-
-
 def department(code: str) -> dict[str, Any]:
-    zh, en = DEPARTMENTS.get(code, (code, code))
-    return {"code": code, "label": {"zh": zh, "en": en}}
+    return {"code": code, "label": department_labels(code)}
 
 
 # -- input ------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anju.accounts.models import DepartmentKind
+from anju.accounts.models import department_label
 from anju.accounts.permissions import ParameterPolicy, PolicyPolicy
 from anju.policies import engine
 from anju.policies import params as parameters
@@ -45,11 +45,6 @@ from anju.registry.selectors import get_worker_for_user
 RESULTS_PER_PAGE = 50
 N_ = gettext_lazy
 
-# Departments the packs name that the accounts app does not list as a kind of department.
-_EXTRA_DEPARTMENTS = {
-    "market_regulation": N_("市场监督管理局"),
-    "tax": N_("税务局"),
-}
 _FREQUENCY = {
     "once": N_("一次性发放"),
     "once_per_period": N_("每 %(months)s 个月内最多享受一次"),
@@ -73,11 +68,6 @@ _DEFAULT_COLUMNS = (N_("证件号码（脱敏）及编号"), N_("姓名 · 名�
 def _require(policy_class, user, action: str) -> None:
     if not policy_class.can(user, action):
         raise PermissionDenied(_("您没有此操作的权限。"))
-
-
-def department_label(code: str) -> str:
-    labels = dict(DepartmentKind.choices)
-    return str(labels.get(code) or _EXTRA_DEPARTMENTS.get(code) or code)
 
 
 def _policy_or_404(policy_id: str) -> Policy:
