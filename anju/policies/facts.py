@@ -30,16 +30,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
+from anju.lib.i18n import is_english as _english
 from anju.policies.expressions import BOOL, DATE, NUMBER, TEXT
 from anju.registry.choices import DIFFICULTY_BITS, DifficultyType, EmploymentStatus
 
 Builder = Callable[[dt.date], Any]  # as_of -> a Django expression over the subject
-
-
-def _english() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "").startswith("en")
 
 
 @dataclass(frozen=True)

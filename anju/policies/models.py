@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from anju.lib.i18n import is_english
+
 
 class ParamType(models.TextChoices):
     MONEY = "money", _("金额（元）")
@@ -33,15 +35,11 @@ class Parameter(models.Model):
 
     @property
     def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.label_en if (get_language() or "").startswith("en") else self.label_zh
+        return self.label_en if is_english() else self.label_zh
 
     @property
     def unit(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.unit_en if (get_language() or "").startswith("en") else self.unit_zh
+        return self.unit_en if is_english() else self.unit_zh
 
 
 class ParameterValue(models.Model):

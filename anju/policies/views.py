@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anju.accounts.models import department_label
 from anju.accounts.permissions import ParameterPolicy, PolicyPolicy
+from anju.lib.i18n import is_english
 from anju.policies import engine
 from anju.policies import params as parameters
 from anju.policies.expressions import BOOL, DATE, NUMBER
@@ -336,7 +337,7 @@ def _panel_entry(policy: Policy, e: engine.Evaluation) -> PanelEntry:
     for c in e.conditions:
         mark = {True: "✓", False: "✗", None: "?"}[c.passed]
         conditions.append({
-            "mark": mark, "passed": c.passed, "label": c.label_zh if not translation.get_language().startswith("en") else c.label_en,
+            "mark": mark, "passed": c.passed, "label": c.label_en if is_english() else c.label_zh,
             "exclusion": c.exclusion,
             "facts": [fact_text(policy.subject, n, v) for n, v in c.facts.items()],
             "params": [param_text(policy, n, v) for n, v in c.params.items()],

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_http_methods
 
 from anju.lib.dates import today as local_today
+from anju.lib.i18n import is_english
 from anju.policies import screening
 from anju.policies.expressions import BOOL, DATE, NUMBER
 from anju.policies.facts import CATALOGUE
@@ -43,7 +44,7 @@ class Question:
     label_en: str = ""  # for questions made from the facts catalogue (not msgids)
 
     def text(self) -> str:
-        if self.label_en and (get_language() or "").startswith("en"):
+        if self.label_en and is_english():
             return self.label_en
         return gettext(self.label)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import django_filters
@@ -116,8 +117,7 @@ def _months_ago(months: int) -> dt.date:
     t = today()
     year, month = divmod(t.year * 12 + t.month - 1 - months, 12)
     month += 1
-    day = min(t.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-    return dt.date(year, month, day)
+    return dt.date(year, month, min(t.day, calendar.monthrange(year, month)[1]))
 
 
 def six_months_ago() -> dt.date:

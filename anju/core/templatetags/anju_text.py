@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import get_language
+
+from anju.lib.i18n import is_english as _english
 
 register = template.Library()
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 @register.simple_tag
