@@ -35,6 +35,22 @@ def encrypt(value: str) -> str:
     return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
+def encrypt_many(values: list[str]) -> list[str]:
+    """`encrypt` of each value, drawing all the nonces from the system's random source in one
+    call (one system call per batch instead of one per value; each nonce is still 96 fresh
+    random bits)."""
+    aead = _aead(settings.FIELD_KEY)
+    nonces = os.urandom(12 * len(values))
+    out = []
+    for i, value in enumerate(values):
+        if not value:
+            out.append("")
+            continue
+        nonce = nonces[12 * i:12 * i + 12]
+        out.append(_PREFIX + base64.urlsafe_b64encode(nonce + aead.encrypt(nonce, value.encode(), None)).decode())
+    return out
+
+
 def decrypt(token: str) -> str:
     if not token:
         return ""
@@ -57,4 +73,4 @@ def lookup_hash(value: str, *, purpose: str) -> str:
     """Keyed hash for exact lookup. `purpose` separates ID numbers from phones."""
     if not value:
         return ""
-    return hmac.new(_hash_key(settings.FIELD_HASH_KEY), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_hash_key(settings.FIELD_HASH_KEY), f"{purpose}:{value}".encode(), "sha256").hex()

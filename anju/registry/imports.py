@@ -11,15 +11,17 @@ Both report progress through a callback `progress(done, total)` (rows processed)
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
@@ -70,6 +72,7 @@ class PlannedRow:
     data: dict[str, Any]
     existing: Any = None  # the stored Worker / Certificate
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    id_hash: str = ""  # keyed hash of the ID number (workers), computed once for lookup and insert
 
 
 @dataclass
@@ -185,9 +188,11 @@ def _reject_duplicates(plan: ImportPlan, sheet: LedgerSheet, groups: dict[Any, l
                 plan.reject(sheet, row, Problem(field_name, msgid, {"rows": listed}))
 
 
-def _existing_workers(numbers: Iterable[str]) -> dict[str, Worker]:
-    """Stored workers by ID number, looked up by keyed hash in chunks."""
-    by_hash = {id_hash(n): n for n in numbers}
+def _existing_workers(numbers: Iterable[str], hashes: dict[str, str] | None = None) -> dict[str, Worker]:
+    """Stored workers by ID number, looked up by keyed hash in chunks (`hashes`: number -> hash,
+    for numbers already hashed)."""
+    hashes = hashes or {}
+    by_hash = {hashes.get(n) or id_hash(n): n for n in numbers}
     found: dict[str, Worker] = {}
     for chunk in chunks(list(by_hash), LOOKUP_CHUNK):
         for worker in Worker.objects.filter(id_number_hash__in=chunk).select_related("household"):
@@ -197,7 +202,9 @@ def _existing_workers(numbers: Iterable[str]) -> dict[str, Worker]:
 
 def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
     scope = plan.actor.jurisdiction
-    existing = _existing_workers(r.data["id_number"] for r in rows)
+    for r in rows:
+        r.id_hash = id_hash(r.data["id_number"])
+    existing = _existing_workers((r.data["id_number"] for r in rows), {r.data["id_number"]: r.id_hash for r in rows})
     kept = []
     for r in rows:
         r.existing = existing.get(r.data["id_number"])
@@ -313,9 +320,6 @@ def _worker_pk(holder: Any) -> int | None:
 _TIMELINE_FIELDS = ["worker_id", "at", "kind", "actor_id", "data"]
 _AUDIT_FIELDS = ["at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
                  "region_code", "changes", "detail", "ip", "user_agent"]
-_WORKER_FIELDS = [f.attname for f in Worker._meta.concrete_fields if not f.primary_key]
-_HISTORY_FIELDS = [f.attname for f in Worker.history.model._meta.concrete_fields if f.attname != "history_id"]
-_HISTORY_TRACKED = [name for name in _HISTORY_FIELDS if not name.startswith("history_")]
 
 
 @dataclass
@@ -387,81 +391,120 @@ def ledger_import(*, actor, plan: ImportPlan, filename: str = "", job_id: int | 
     return summary
 
 
-def _households(plan: ImportPlan, now: dt.datetime) -> dict[str, Household]:
+def _households(plan: ImportPlan, now: dt.datetime) -> dict[str, Any]:
+    """Household number -> its primary key, creating the households the file names first."""
     wanted: dict[str, str] = {}
     for r in plan.workers.create + plan.workers.update:
         no = r.data.get("household_no")
         if no and no not in wanted:
             wanted[no] = r.data["residence_region_id"]
-    found: dict[str, Household] = {}
+    found: dict[str, Any] = {}
     for chunk in chunks(sorted(wanted), LOOKUP_CHUNK):
-        found.update({h.household_no: h for h in Household.objects.filter(household_no__in=chunk)})
-    new = [Household(household_no=no, region_id=region) for no, region in wanted.items() if no not in found]
-    for h in Household.objects.bulk_create(new, batch_size=BATCH):
-        found[h.household_no] = h
+        found.update(Household.objects.filter(household_no__in=chunk).values_list("household_no", "pk"))
+    new = [(no, None, region, now) for no, region in wanted.items() if no not in found]
+    pks = Inserter(Household, ["household_no", "union_hardship", "region_id", "created_at"]).insert_returning_pks(new)
+    found.update(zip((row[0] for row in new), pks, strict=True))
     return found
-
-
-def _worker_values(data: dict[str, Any], households: dict[str, Household], batch: _Batch) -> dict[str, Any]:
-    """A new worker's column values (attnames), as `worker_create` would store them."""
-    values = {k: data[k] for k in WORKER_MODEL_FIELDS}
-    number, phone = data["id_number"], data.get("phone") or ""
-    # The same values as services.set_identifiers, without a model instance per row.
-    values.update(id_number_enc=crypto.encrypt(number), id_number_hash=id_hash(number),
-                  id_number_masked=mask_id_number(number), phone_enc=crypto.encrypt(phone),
-                  phone_hash=phone_hash(phone), phone_masked=mask_mobile(phone), phone_last4=phone[-4:])
-    household = households.get(data.get("household_no") or "")
-    values.update(household_id=household.pk if household else None, last_verified_on=None, created_at=batch.now,
-                  updated_at=batch.now, created_by_id=batch.actor.pk)
-    return values
 
 
 _IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it to JSON once
 
+# A new worker's columns, in the order its row is built: the cleaned values, the identifiers,
+# then what the import sets. The "+" history record has the same columns (less `updated_at`,
+# which the history does not keep), so its values are the worker's, already converted.
+_NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + [
+    "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc", "phone_hash", "phone_masked", "phone_last4",
+    "household_id", "last_verified_on", "created_at", "created_by_id", "updated_at"]
+_HISTORY_EXTRA = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+_NEW_HISTORY_FIELDS = ["id"] + _NEW_WORKER_FIELDS[:-1] + _HISTORY_EXTRA
+_cleaned_values = operator.itemgetter(*WORKER_MODEL_FIELDS)
 
-def _created_changes(values: dict[str, Any]) -> dict[str, list[Any]]:
-    """The create audit's changes: the masked ID number only. Every value the row set is in the
-    person's "+" history record, written in the same transaction."""
-    return {"id_number": [None, values["id_number_masked"]]}
+
+@dataclass
+class _NewWorkers:
+    """One batch of new workers, converted for the database; the keys come from the INSERT."""
+
+    rows: list[PlannedRow]
+    workers: list[list]
+    audit: list[list]
 
 
-def _create_workers(rows: list[PlannedRow], households: dict[str, Household], batch: _Batch, ticker: _Ticker) -> None:
-    """New workers with their history ("+"), a 登记 timeline line and a create audit event each —
-    the rows `bulk_create_with_history` would write, without building model instances. Each row
-    is built once as the converted value list it is inserted as; the four tables' rows of a batch
-    go in multi-row INSERTs, the new keys filled in after the workers' INSERT.
+class _WorkerWriter:
+    """Writes new workers with their history ("+"), a 登记 timeline line and a create audit
+    event each — the rows `bulk_create_with_history` would write, without model instances.
+
+    `prepare` (pure Python: encryption, keyed hashes, masking, value conversion) runs in a
+    helper thread one batch ahead of `write` (the INSERTs): the database driver releases the
+    interpreter lock while SQLite or PostgreSQL does its part, so both proceed at once.
     """
-    workers, history = Inserter(Worker, _WORKER_FIELDS), Inserter(Worker.history.model, _HISTORY_FIELDS)
-    timeline, audit = Inserter(TimelineEvent, _TIMELINE_FIELDS), Inserter(AuditEvent, _AUDIT_FIELDS)
-    extra = {"history_date": batch.now, "history_change_reason": CHANGE_REASON, "history_type": "+",
-             "history_user_id": batch.actor.pk}
-    history_extra = [extra[f] for f in _HISTORY_FIELDS[len(_HISTORY_TRACKED):]]
-    history_own = [f for f in _HISTORY_TRACKED if f != "id"]
-    history_id = _HISTORY_FIELDS.index("id")
-    audit_id = _AUDIT_FIELDS.index("object_id")
-    head = (batch.now, batch.actor.pk, batch.actor.get_username(), str(Action.CREATE), "worker")
-    tail = (batch.meta.get("ip"), batch.meta.get("user_agent", ""))
 
-    for part in chunks(rows, BATCH):
-        values = [_worker_values(r.data, households, batch) for r in part]
-        worker_rows = workers.prepare([[v[f] for f in _WORKER_FIELDS] for v in values])
-        history_rows = history.prepare([[None] + [v[f] for f in history_own] + history_extra for v in values])
-        timeline_rows = timeline.prepare([(None, batch.now, TimelineKind.REGISTERED, batch.actor.pk, _IMPORT_SOURCE)
-                                          for _v in values])
-        audit_rows = audit.prepare([
-            head + (None, f"{v['name']}（{v['id_number_masked']}）"[:200], v["residence_region_id"] or "",
-                    _created_changes(v), _IMPORT_SOURCE) + tail
-            for v in values])
-        pks = workers.insert_prepared_returning_pks(worker_rows)
-        for pk, h, t, a in zip(pks, history_rows, timeline_rows, audit_rows, strict=True):
-            h[history_id] = t[0] = pk
-            a[audit_id] = str(pk)
-        history.insert_prepared(history_rows)
-        timeline.insert_prepared(timeline_rows)
-        audit.insert_prepared(audit_rows)
-        for r, v, pk in zip(part, values, pks, strict=True):
-            r.existing = _StoredRef(pk, v["residence_region_id"])  # certificates of this person attach to it
-        ticker.step(len(part))
+    def __init__(self, households: dict[str, Any], batch: _Batch):
+        self.households, self.batch = households, batch
+        self.workers = Inserter(Worker, _NEW_WORKER_FIELDS)
+        self.history = Inserter(Worker.history.model, _NEW_HISTORY_FIELDS)
+        self.timeline, self.audit = Inserter(TimelineEvent, _TIMELINE_FIELDS), Inserter(AuditEvent, _AUDIT_FIELDS)
+        now, actor = batch.now, batch.actor
+        self.tail = (None, now, actor.pk, now)  # last_verified_on, created_at, created_by_id, updated_at
+        self.history_extra = self.history.prepare([[None] * (len(_NEW_HISTORY_FIELDS) - 4)
+                                                   + [now, CHANGE_REASON, "+", actor.pk]])[0][-4:]
+        self.timeline_row = self.timeline.prepare([(None, now, TimelineKind.REGISTERED, actor.pk, _IMPORT_SOURCE)])[0]
+        self.audit_head = (now, actor.pk, actor.get_username(), str(Action.CREATE), "worker")
+        self.audit_tail = (_IMPORT_SOURCE, batch.meta.get("ip"), batch.meta.get("user_agent", ""))
+
+    def prepare(self, part: list[PlannedRow]) -> _NewWorkers:
+        numbers = [r.data["id_number"] for r in part]
+        phones = [r.data.get("phone") or "" for r in part]
+        numbers_enc, phones_enc = crypto.encrypt_many(numbers), crypto.encrypt_many(phones)
+        households, tail = self.households, self.tail
+        workers, audit = [], []
+        for r, number, number_enc, phone, phone_enc in zip(part, numbers, numbers_enc, phones, phones_enc, strict=True):
+            data = r.data
+            masked = mask_id_number(number)
+            row = list(_cleaned_values(data))
+            row += (number_enc, r.id_hash or id_hash(number), masked, phone_enc, phone_hash(phone), mask_mobile(phone),
+                    phone[-4:], households.get(data.get("household_no") or ""))
+            row += tail
+            workers.append(row)
+            # The create audit's changes: the masked ID number only. Every value the row set is
+            # in the person's "+" history record, written in the same transaction.
+            audit.append(self.audit_head + (None, f"{data['name']}（{masked}）"[:200], data["residence_region_id"] or "",
+                                            {"id_number": [None, masked]}) + self.audit_tail)
+        return _NewWorkers(part, self.workers.prepare(workers), self.audit.prepare(audit))
+
+    def write(self, new: _NewWorkers) -> None:
+        pks = self.workers.insert_prepared_returning_pks(new.workers)
+        history_extra, timeline_row, audit_id = self.history_extra, self.timeline_row, _AUDIT_FIELDS.index("object_id")
+        history, timeline = [], []
+        for pk, worker, audit in zip(pks, new.workers, new.audit, strict=True):
+            history.append([pk] + worker[:-1] + history_extra)
+            timeline.append([pk] + timeline_row[1:])
+            audit[audit_id] = str(pk)
+        self.history.insert_prepared(history)
+        self.timeline.insert_prepared(timeline)
+        self.audit.insert_prepared(new.audit)
+        for r, pk in zip(new.rows, pks, strict=True):
+            r.existing = _StoredRef(pk, r.data["residence_region_id"])  # certificates of this person attach to it
+
+
+def _create_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _Batch, ticker: _Ticker) -> None:
+    writer = _WorkerWriter(households, batch)
+    for new in ahead(writer.prepare, chunks(rows, BATCH)):
+        writer.write(new)
+        ticker.step(len(new.rows))
+
+
+def ahead(function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+    """`function(item)` for each item, in order, each computed in a helper thread while the
+    caller works on the previous result. Exceptions are raised in the caller."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as pool:
+        pending = None
+        for item in items:
+            following = pool.submit(function, item)
+            if pending is not None:
+                yield pending.result()
+            pending = following
+        if pending is not None:
+            yield pending.result()
 
 
 @dataclass
@@ -472,14 +515,14 @@ class _StoredRef:
     residence_region_id: str
 
 
-def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Household], now: dt.datetime) -> set[str]:
+def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Any], now: dt.datetime) -> set[str]:
     fields = {"updated_at"}
     for name in r.changes:
         if name == "phone":
             set_identifiers(worker, phone=r.data["phone"])
             fields |= {"phone_enc", "phone_hash", "phone_masked", "phone_last4"}
         elif name == "household_no":
-            worker.household = households.get(r.data["household_no"] or "")
+            worker.household_id = households.get(r.data["household_no"] or "")
             fields.add("household")
         else:
             setattr(worker, name, r.data[name])
@@ -488,7 +531,7 @@ def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Househol
     return fields
 
 
-def _update_workers(rows: list[PlannedRow], households: dict[str, Household], batch: _Batch, ticker: _Ticker) -> None:
+def _update_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _Batch, ticker: _Ticker) -> None:
     for part in chunks(rows, BATCH):
         fields: set[str] = set()
         workers = []
@@ -512,22 +555,26 @@ def _holder_worker(holder: Any) -> Worker:
     return holder if isinstance(holder, Worker) else holder.existing
 
 
+_CERT_COLUMNS = ["worker_id", "kind", "certificate_no", *CERT_FIELDS, "created_at"]
+
+
 def _create_certificates(rows: list[PlannedRow], batch: _Batch, ticker: _Ticker) -> None:
+    """New certificates with their history ("+"), a timeline line and a create audit event each."""
+    certificates = Inserter(Certificate, _CERT_COLUMNS)
+    history = Inserter(Certificate.history.model, ["id", *_CERT_COLUMNS, *_HISTORY_EXTRA])
+    history_extra = (batch.now, CHANGE_REASON, "+", batch.actor.pk)
     for part in chunks(rows, BATCH):
-        certs = []
-        for r in part:
-            worker = _holder_worker(r.data["holder"])
-            certs.append(Certificate(worker_id=worker.pk, kind=r.data["kind"], certificate_no=r.data["certificate_no"],
-                                     **{f: r.data[f] for f in CERT_FIELDS}))
-        bulk_create_with_history(certs, Certificate, batch_size=BATCH, default_user=batch.actor,
-                                 default_change_reason=CHANGE_REASON, default_date=batch.now)
-        for r, cert in zip(part, certs, strict=True):
-            region = _holder_worker(r.data["holder"]).residence_region_id
-            batch.timeline.append((cert.worker_id, batch.now, TimelineKind.CERTIFICATE, batch.actor.pk,
-                                   {"certificate": cert.pk, "kind": cert.kind, "occupation": cert.occupation}))
-            batch.audit_event(action=Action.CREATE, obj_type="certificate", obj_id=cert.pk,
-                              obj_repr=f"{cert.kind} {cert.certificate_no}", region=region,
-                              detail={"worker": cert.worker_id, "source": "import"})
+        values = [(_holder_worker(r.data["holder"]).pk, r.data["kind"], r.data["certificate_no"],
+                   *(r.data[f] for f in CERT_FIELDS), batch.now) for r in part]
+        pks = certificates.insert_returning_pks(values)
+        history.insert([(pk, *v, *history_extra) for pk, v in zip(pks, values, strict=True)])
+        for r, v, pk in zip(part, values, pks, strict=True):
+            worker_id, kind, number = v[:3]
+            batch.timeline.append((worker_id, batch.now, TimelineKind.CERTIFICATE, batch.actor.pk,
+                                   {"certificate": pk, "kind": kind, "occupation": r.data["occupation"]}))
+            batch.audit_event(action=Action.CREATE, obj_type="certificate", obj_id=pk, obj_repr=f"{kind} {number}",
+                              region=_holder_worker(r.data["holder"]).residence_region_id,
+                              detail={"worker": worker_id, "source": "import"})
         batch.flush()
         ticker.step(len(part))
 
