@@ -25,7 +25,7 @@ from simple_history.utils import bulk_update_with_history
 
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
-from anju.lib import crypto
+from anju.lib import crypto, identifiers
 from anju.lib.bulk import Inserter
 from anju.lib.dates import today as local_today
 from anju.lib.identifiers import mask_id_number, mask_mobile
@@ -40,7 +40,13 @@ from anju.registry.services import (
     set_identifiers,
     timeline_events_for_changes,
 )
-from anju.registry.validation import WORKER_MODEL_FIELDS, Problem, clean_certificate, clean_worker
+from anju.registry.validation import (
+    WORKER_MODEL_FIELDS,
+    Problem,
+    clean_certificate,
+    clean_worker,
+    text_of,
+)
 from anju.registry.workbook import CERTIFICATES, WORKERS, LedgerSheet, Workbook
 
 Progress = Callable[[int, int], None]
@@ -143,6 +149,24 @@ def chunks(items: list, size: int) -> Iterable[list]:
 
 def plan_import(book: Workbook, *, actor, progress: Progress | None = None, today: dt.date | None = None) -> ImportPlan:
     """Validate every row and decide what each valid row will do. Writes nothing."""
+    return _run(book, actor=actor, progress=progress, today=today, batch=None)
+
+
+def import_book(book: Workbook, *, actor, filename: str = "", job_id: int | None = None,
+                progress: Progress | None = None, today: dt.date | None = None) -> ImportPlan:
+    """Validate and commit in one pass and one transaction: each batch of rows is written as
+    soon as it is checked, while a helper thread cleans the next (the database driver releases
+    the interpreter lock while the database works). The outcome is exactly `plan_import`'s
+    followed by `ledger_import`; returns the plan, whose `summary` says what was done."""
+    with transaction.atomic():
+        batch = _Batch(actor=actor, now=timezone.now(), meta=current_meta())
+        plan = _run(book, actor=actor, progress=progress, today=today, batch=batch)
+        _finish(plan, batch, filename=filename, job_id=job_id)
+    return plan
+
+
+def _run(book: Workbook, *, actor, progress: Progress | None, today: dt.date | None, batch: _Batch | None) -> ImportPlan:
+    """Plan the import; with `batch`, write each planned part as it is ready."""
     today = today or local_today()
     sheets = book.ledger
     total = sum(s.row_count() for s in sheets.values())
@@ -150,19 +174,75 @@ def plan_import(book: Workbook, *, actor, progress: Progress | None = None, toda
     ticker = _Ticker(progress, total)
     valid_workers: dict[str, PlannedRow] = {}
     if WORKERS in sheets:
-        valid_workers = _plan_workers(plan, sheets[WORKERS], ticker, today)
+        valid_workers = _plan_workers(plan, sheets[WORKERS], ticker, today, batch)
     if CERTIFICATES in sheets:
         _plan_certificates(plan, sheets[CERTIFICATES], valid_workers, ticker, today)
+        if batch is not None:
+            _create_certificates(plan.certificates.create, batch, _Ticker(None, 0))
+            _update_certificates(plan.certificates.update, batch, _Ticker(None, 0))
+    order = {sheets[kind].name: i for i, kind in enumerate((WORKERS, CERTIFICATES)) if kind in sheets}
+    plan.errors.sort(key=lambda e: (order.get(e.sheet, 2), e.row))  # parts are checked out of row order
     if progress:
         progress(total, total)
     return plan
 
 
-def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date) -> dict[str, PlannedRow]:
+def _id_key(raw: Any) -> str:
+    """The ID number a cell will clean to, if it is valid (cheaply: no check character test)."""
+    number = identifiers.normalize_id_number(text_of(raw))
+    return identifiers.upgrade_legacy_id(number) if len(number) == 15 and number.isascii() and number.isdigit() else number
+
+
+def _clean_workers(part: list[tuple[int, dict[str, Any]]], today: dt.date) -> list[tuple[int, dict, list]]:
+    return [(row, *clean_worker(raw, today=today)) for row, raw in part]
+
+
+def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date,
+                  batch: _Batch | None) -> dict[str, PlannedRow]:
+    """Check the worker rows in parts of BATCH rows; with `batch`, write each part once checked.
+
+    A helper thread cleans part k + 1 (and prepares part k's new rows for the database) while
+    this thread checks part k against the ledger and writes part k - 1. Rows whose ID number
+    appears more than once in the sheet (valid or not) form the last part, so the duplicate
+    rule sees them all together, exactly as if the whole sheet were one part.
+    """
+    records = list(sheet.records())
+    keys = defaultdict(list)
+    for row, raw in records:
+        keys[_id_key(raw.get("id_number"))].append(row)
+    shared = {row for key, rows in keys.items() if key and len(rows) > 1 for row in rows}
+    parts = list(chunks([rec for rec in records if rec[0] not in shared], BATCH))
+    parts.append([rec for rec in records if rec[0] in shared])
+    writer = _WorkerWriter(batch) if batch is not None else None
+    valid: dict[str, PlannedRow] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
+        cleaning = helper.submit(_clean_workers, parts[0], today)
+        preparing = None
+        for index in range(len(parts)):
+            cleaned = cleaning.result()
+            if index + 1 < len(parts):
+                cleaning = helper.submit(_clean_workers, parts[index + 1], today)
+            rows = _check_workers(plan, sheet, cleaned, ticker)
+            valid.update((r.data["id_number"], r) for r in rows)
+            if writer is None:
+                continue
+            writer.add_households(rows)
+            following = helper.submit(writer.prepare, [r for r in rows if r.existing is None])
+            writer.update([r for r in rows if r.changes])
+            if preparing is not None:
+                writer.write(preparing.result())
+            preparing = following
+        if preparing is not None:
+            writer.write(preparing.result())
+    return valid
+
+
+def _check_workers(plan: ImportPlan, sheet: LedgerSheet, cleaned: list[tuple[int, dict, list]],
+                   ticker: _Ticker) -> list[PlannedRow]:
+    """Reject one part's bad rows and duplicates; look up and classify the rest."""
     rows: list[PlannedRow] = []
     by_id: dict[str, list[int]] = defaultdict(list)
-    for row, raw in sheet.records():
-        data, problems = clean_worker(raw, today=today)
+    for row, data, problems in cleaned:
         if "id_number" in data:
             by_id[data["id_number"]].append(row)
         if problems:
@@ -170,14 +250,14 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
                 plan.reject(sheet, row, p)
         else:
             rows.append(PlannedRow(row, data))
-        ticker.step()
+    ticker.step(len(cleaned))
     _reject_duplicates(plan, sheet, by_id, "id_number", N_("公民身份号码在本表中出现多次（第 %(rows)s 行），请只保留一行。"))
     rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
     rows = _check_scope_and_existing(plan, sheet, rows)
     rows = _check_households(plan, sheet, rows)
     for r in rows:
         _classify_worker(plan.workers, r)
-    return {r.data["id_number"]: r for r in rows}
+    return rows
 
 
 def _reject_duplicates(plan: ImportPlan, sheet: LedgerSheet, groups: dict[Any, list[int]], field_name: str, msgid: str) -> None:
@@ -376,35 +456,31 @@ def ledger_import(*, actor, plan: ImportPlan, filename: str = "", job_id: int | 
     batch = _Batch(actor=actor, now=timezone.now(), meta=current_meta())
     writes = len(plan.workers.create) + len(plan.workers.update) + len(plan.certificates.create) + len(plan.certificates.update)
     ticker = _Ticker(progress, writes)
-    households = _households(plan, batch.now)
-    _create_workers(plan.workers.create, households, batch, ticker)
-    _update_workers(plan.workers.update, households, batch, ticker)
+    writer = _WorkerWriter(batch)
+    writer.add_households(plan.workers.create + plan.workers.update)
+    for new in ahead(writer.prepare, chunks(plan.workers.create, BATCH)):
+        writer.write(new)
+        ticker.step(len(new.rows))
+    for part in chunks(plan.workers.update, BATCH):
+        writer.update(part)
+        ticker.step(len(part))
     _create_certificates(plan.certificates.create, batch, ticker)
     _update_certificates(plan.certificates.update, batch, ticker)
-    summary = plan.summary
-    batch.audit_event(action=Action.IMPORT, obj_type="importjob", obj_id=job_id or "", obj_repr=filename or plan.book.filename,
-                      region=actor.jurisdiction, detail={k: summary[k] for k in ("created", "updated", "unchanged", "rejected", "total_rows")}
-                      | {"filename": filename or plan.book.filename, "sheets": summary["sheets"]})
-    batch.flush()
+    _finish(plan, batch, filename=filename, job_id=job_id)
     if progress:
         progress(writes, writes)
-    return summary
+    return plan.summary
 
 
-def _households(plan: ImportPlan, now: dt.datetime) -> dict[str, Any]:
-    """Household number -> its primary key, creating the households the file names first."""
-    wanted: dict[str, str] = {}
-    for r in plan.workers.create + plan.workers.update:
-        no = r.data.get("household_no")
-        if no and no not in wanted:
-            wanted[no] = r.data["residence_region_id"]
-    found: dict[str, Any] = {}
-    for chunk in chunks(sorted(wanted), LOOKUP_CHUNK):
-        found.update(Household.objects.filter(household_no__in=chunk).values_list("household_no", "pk"))
-    new = [(no, None, region, now) for no, region in wanted.items() if no not in found]
-    pks = Inserter(Household, ["household_no", "union_hardship", "region_id", "created_at"]).insert_returning_pks(new)
-    found.update(zip((row[0] for row in new), pks, strict=True))
-    return found
+def _finish(plan: ImportPlan, batch: _Batch, *, filename: str, job_id: int | None) -> None:
+    """The import's own audit event (what it did, per sheet), and what is left to write."""
+    summary = plan.summary
+    name = filename or plan.book.filename
+    batch.audit_event(action=Action.IMPORT, obj_type="importjob", obj_id=job_id or "", obj_repr=name,
+                      region=batch.actor.jurisdiction,
+                      detail={k: summary[k] for k in ("created", "updated", "unchanged", "rejected", "total_rows")}
+                      | {"filename": name, "sheets": summary["sheets"]})
+    batch.flush()
 
 
 _IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it to JSON once
@@ -438,8 +514,9 @@ class _WorkerWriter:
     interpreter lock while SQLite or PostgreSQL does its part, so both proceed at once.
     """
 
-    def __init__(self, households: dict[str, Any], batch: _Batch):
-        self.households, self.batch = households, batch
+    def __init__(self, batch: _Batch):
+        self.batch = batch
+        self.households: dict[str, Any] = {}  # household number -> primary key
         self.workers = Inserter(Worker, _NEW_WORKER_FIELDS)
         self.history = Inserter(Worker.history.model, _NEW_HISTORY_FIELDS)
         self.timeline, self.audit = Inserter(TimelineEvent, _TIMELINE_FIELDS), Inserter(AuditEvent, _AUDIT_FIELDS)
@@ -450,6 +527,25 @@ class _WorkerWriter:
         self.timeline_row = self.timeline.prepare([(None, now, TimelineKind.REGISTERED, actor.pk, _IMPORT_SOURCE)])[0]
         self.audit_head = (now, actor.pk, actor.get_username(), str(Action.CREATE), "worker")
         self.audit_tail = (_IMPORT_SOURCE, batch.meta.get("ip"), batch.meta.get("user_agent", ""))
+
+    def add_households(self, rows: list[PlannedRow]) -> None:
+        """Look up the households `rows` name, creating those not stored yet (in the region of
+        the first member's residence)."""
+        wanted: dict[str, str] = {}
+        for r in rows:
+            no = r.data.get("household_no")
+            if no and no not in wanted and no not in self.households:
+                wanted[no] = r.data["residence_region_id"]
+        for chunk in chunks(sorted(wanted), LOOKUP_CHUNK):
+            self.households.update(Household.objects.filter(household_no__in=chunk).values_list("household_no", "pk"))
+        new = [(no, None, region, self.batch.now) for no, region in wanted.items() if no not in self.households]
+        pks = Inserter(Household, ["household_no", "union_hardship", "region_id", "created_at"]).insert_returning_pks(new)
+        self.households.update(zip((row[0] for row in new), pks, strict=True))
+
+    def update(self, rows: list[PlannedRow]) -> None:
+        """Stored workers the file changes: their changed fields, history, timeline and audit."""
+        if rows:
+            _update_workers(rows, self.households, self.batch)
 
     def prepare(self, part: list[PlannedRow]) -> _NewWorkers:
         numbers = [r.data["id_number"] for r in part]
@@ -484,13 +580,6 @@ class _WorkerWriter:
         self.audit.insert_prepared(new.audit)
         for r, pk in zip(new.rows, pks, strict=True):
             r.existing = _StoredRef(pk, r.data["residence_region_id"])  # certificates of this person attach to it
-
-
-def _create_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _Batch, ticker: _Ticker) -> None:
-    writer = _WorkerWriter(households, batch)
-    for new in ahead(writer.prepare, chunks(rows, BATCH)):
-        writer.write(new)
-        ticker.step(len(new.rows))
 
 
 def ahead(function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
@@ -531,7 +620,7 @@ def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Any], no
     return fields
 
 
-def _update_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _Batch, ticker: _Ticker) -> None:
+def _update_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _Batch) -> None:
     for part in chunks(rows, BATCH):
         fields: set[str] = set()
         workers = []
@@ -548,7 +637,6 @@ def _update_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _
                               region=r.existing.residence_region_id, changes=audit_changes(r.changes),
                               detail={"source": "import"})
         batch.flush()
-        ticker.step(len(part))
 
 
 def _holder_worker(holder: Any) -> Worker:

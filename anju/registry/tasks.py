@@ -17,7 +17,7 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from anju.registry.imports import ImportPlan, ledger_import, plan_import
+from anju.registry.imports import ImportPlan, import_book, plan_import
 from anju.registry.models import ImportJob
 from anju.registry.workbook import WorkbookError, read_workbook, write_error_report
 
@@ -35,16 +35,19 @@ def validate_import(job_id: int) -> None:
 
 @task()
 def commit_import(job_id: int) -> None:
-    """Re-validate (the ledger may have changed since the preview), then write the valid rows."""
+    """Re-validate (the ledger may have changed since the preview) and write the valid rows, in
+    one pass and one transaction. Progress written inside the transaction would only be seen
+    when it commits, so the page shows this phase as under way (no row count) until done."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != Status.IMPORTING:
         return
     with _failing_safely(job):
-        plan = _plan(job)
-        _progress(job, "writing")(0, 1)
-        summary = ledger_import(actor=job.created_by, plan=plan, filename=job.filename, job_id=job.pk,
-                                progress=_progress(job, "writing"))
-        _store_plan(job, plan, status=Status.DONE, summary=summary)
+        with _local_copy(job) as path:
+            book = read_workbook(path, filename=job.filename)
+        job.message = ""
+        _progress(job, "writing")(0, job.total_rows)
+        plan = import_book(book, actor=job.created_by, filename=job.filename, job_id=job.pk)
+        _store_plan(job, plan, status=Status.DONE)
         # The upload holds ID numbers in clear; once imported, the ledger (encrypted) is the copy
         # of record. The error report (rejected rows) stays for the user until purged.
         job.file.delete(save=True)
@@ -74,8 +77,8 @@ def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str, summary: dict 
 
 def _progress(job: ImportJob, phase: str):
     def report(done: int, total: int) -> None:
-        # Inside the import transaction this write is seen only when it commits; the validation
-        # phase before it runs in autocommit, so the page's bar moves during the long part.
+        # Validation runs in autocommit, so the page's bar moves with it; the commit runs in one
+        # transaction, so it reports once, before it starts.
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=total,
                                                    message=phase)
     return report

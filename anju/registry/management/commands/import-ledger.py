@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from anju.accounts.permissions import WorkerPolicy
-from anju.registry.imports import ledger_import, plan_import
+from anju.registry.imports import import_book, plan_import
 from anju.registry.workbook import WorkbookError, read_workbook, write_error_report
 
 EXIT_REJECTED = 3
@@ -43,10 +43,11 @@ class Command(BaseCommand):
             self.fail(str(exc))
         for warning in book.warnings:
             self.stderr.write(f"warning: {warning}")
-        plan = plan_import(book, actor=user, progress=self.progress("validate"))
+        if dry_run:
+            plan = plan_import(book, actor=user, progress=self.progress("validate"))
+        else:
+            plan = import_book(book, actor=user, filename=Path(path).name, progress=self.progress("import"))
         summary = plan.summary
-        if not dry_run:
-            summary = ledger_import(actor=user, plan=plan, filename=Path(path).name, progress=self.progress("write"))
         report = None
         if plan.rejected:
             report = error_report or str(Path(path).with_name(Path(path).stem + ".errors.xlsx"))
