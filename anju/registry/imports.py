@@ -11,6 +11,7 @@ Both report progress through a callback `progress(done, total)` (rows processed)
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 from simple_history.utils import bulk_update_with_history
@@ -30,6 +31,7 @@ from anju.lib.bulk import Inserter
 from anju.lib.dates import today as local_today
 from anju.lib.identifiers import mask_id_number, mask_mobile
 from anju.regions.codes import in_prefix
+from anju.regions.selectors import region_exists
 from anju.registry.choices import TimelineKind
 from anju.registry.models import Certificate, Household, TimelineEvent, Worker
 from anju.registry.services import (
@@ -79,6 +81,7 @@ class PlannedRow:
     existing: Any = None  # the stored Worker / Certificate
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     id_hash: str = ""  # keyed hash of the ID number (workers), computed once for lookup and insert
+    identifiers: tuple | None = None  # a worker's stored identifier columns (`_identifiers`)
 
 
 @dataclass
@@ -193,16 +196,79 @@ def _id_key(raw: Any) -> str:
     return identifiers.upgrade_legacy_id(number) if len(number) == 15 and number.isascii() and number.isdigit() else number
 
 
-def _clean_workers(part: list[tuple[int, dict[str, Any]]], today: dt.date) -> list[tuple[int, dict, list]]:
-    return [(row, *clean_worker(raw, today=today)) for row, raw in part]
+FORK_FROM_ROWS = 5000  # smaller sheets are cleaned in this process
+
+
+class _Cleaner:
+    """Cleans the parts of a sheet ahead of the caller, in a forked process (the other core)
+    where the platform can fork and the sheet is large, else in a helper thread.
+
+    The forked process inherits the parts (nothing is sent to it but a part's number) and the
+    region cache; it only computes — it never touches the database or files — and returns each
+    part's cleaned records with their identifier columns.
+    """
+
+    _parts: tuple[list, dt.date] | None = None  # what a forked process reads
+
+    def __init__(self, parts: list[list[tuple[int, dict[str, Any]]]], today: dt.date):
+        self.parts, self.today = parts, today
+        self.pool: Any = None
+        self.thread: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _Cleaner:
+        rows = sum(len(part) for part in self.parts)
+        if rows >= FORK_FROM_ROWS and "fork" in multiprocessing.get_all_start_methods():
+            region_exists("")  # load the region codes once, before forking
+            _Cleaner._parts = (self.parts, self.today)
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.pending = [self.pool.apply_async(_clean_part, (i,)) for i in range(len(self.parts))]
+        else:
+            self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-clean")
+            self.pending = [self.thread.submit(_clean_workers, part, self.today) for part in self.parts]
+        return self
+
+    def result(self, index: int) -> list[tuple[int, dict, list, tuple | None]]:
+        pending = self.pending[index]
+        return pending.get() if self.pool is not None else pending.result()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            _Cleaner._parts = None
+        if self.thread is not None:
+            self.thread.shutdown(cancel_futures=True)
+
+
+def _clean_part(index: int) -> list[tuple[int, dict, list, tuple | None]]:
+    """In the forked process: clean part `index` of the sheet it inherited."""
+    parts, today = _Cleaner._parts
+    return _clean_workers(parts[index], today)
+
+
+def _clean_workers(part: list[tuple[int, dict[str, Any]]], today: dt.date) -> list[tuple[int, dict, list, tuple | None]]:
+    """Clean each record; for a valid one, also its stored identifier columns (`_identifiers`)."""
+    cleaned = [(row, *clean_worker(raw, today=today)) for row, raw in part]
+    valid = [data for _row, data, problems in cleaned if not problems]
+    columns = iter(_identifiers([d["id_number"] for d in valid], [d.get("phone") or "" for d in valid]))
+    return [(row, data, problems, None if problems else next(columns)) for row, data, problems in cleaned]
+
+
+def _identifiers(numbers: list[str], phones: list[str]) -> list[tuple]:
+    """The stored columns of ID and phone numbers, in `_IDENTIFIER_FIELDS` order."""
+    numbers_enc, phones_enc = crypto.encrypt_many(numbers), crypto.encrypt_many(phones)
+    return [(number_enc, id_hash(number), mask_id_number(number), phone_enc, phone_hash(phone), mask_mobile(phone), phone[-4:])
+            for number, number_enc, phone, phone_enc in zip(numbers, numbers_enc, phones, phones_enc, strict=True)]
 
 
 def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date,
                   batch: _Batch | None) -> dict[str, PlannedRow]:
     """Check the worker rows in parts of BATCH rows; with `batch`, write each part once checked.
 
-    A helper thread cleans part k + 1 (and prepares part k's new rows for the database) while
-    this thread checks part k against the ledger and writes part k - 1. Rows whose ID number
+    `_Cleaner` cleans the parts ahead (in a second process for large sheets), and a helper
+    thread prepares part k's new rows for the database while this thread checks part k + 1
+    against the ledger and writes part k (the driver releases the interpreter lock while the
+    database works). Rows whose ID number
     appears more than once in the sheet (valid or not) form the last part, so the duplicate
     rule sees them all together, exactly as if the whole sheet were one part.
     """
@@ -215,13 +281,10 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
     parts.append([rec for rec in records if rec[0] in shared])
     writer = _WorkerWriter(batch) if batch is not None else None
     valid: dict[str, PlannedRow] = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
-        cleaning = helper.submit(_clean_workers, parts[0], today)
+    with _Cleaner(parts, today) as cleaner, ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
         preparing = None
         for index in range(len(parts)):
-            cleaned = cleaning.result()
-            if index + 1 < len(parts):
-                cleaning = helper.submit(_clean_workers, parts[index + 1], today)
+            cleaned = cleaner.result(index)
             rows = _check_workers(plan, sheet, cleaned, ticker)
             valid.update((r.data["id_number"], r) for r in rows)
             if writer is None:
@@ -242,14 +305,14 @@ def _check_workers(plan: ImportPlan, sheet: LedgerSheet, cleaned: list[tuple[int
     """Reject one part's bad rows and duplicates; look up and classify the rest."""
     rows: list[PlannedRow] = []
     by_id: dict[str, list[int]] = defaultdict(list)
-    for row, data, problems in cleaned:
+    for row, data, problems, identifier_columns in cleaned:
         if "id_number" in data:
             by_id[data["id_number"]].append(row)
         if problems:
             for p in problems:
                 plan.reject(sheet, row, p)
         else:
-            rows.append(PlannedRow(row, data))
+            rows.append(PlannedRow(row, data, identifiers=identifier_columns, id_hash=identifier_columns[1]))
     ticker.step(len(cleaned))
     _reject_duplicates(plan, sheet, by_id, "id_number", N_("公民身份号码在本表中出现多次（第 %(rows)s 行），请只保留一行。"))
     rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
@@ -274,16 +337,23 @@ def _existing_workers(numbers: Iterable[str], hashes: dict[str, str] | None = No
     hashes = hashes or {}
     by_hash = {hashes.get(n) or id_hash(n): n for n in numbers}
     found: dict[str, Worker] = {}
-    for chunk in chunks(list(by_hash), LOOKUP_CHUNK):
-        for worker in Worker.objects.filter(id_number_hash__in=chunk).select_related("household"):
-            found[by_hash[worker.id_number_hash]] = worker
+    table, column = Worker._meta.db_table, Worker._meta.get_field("id_number_hash").column
+    with connection.cursor() as cursor:
+        for chunk in chunks(list(by_hash), LOOKUP_CHUNK):
+            # Which hashes are stored, in one plain indexed query (a first import finds none);
+            # then the stored workers themselves.
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            stored = [h for (h,) in cursor.fetchall()]
+            if stored:
+                for worker in Worker.objects.filter(id_number_hash__in=stored).select_related("household"):
+                    found[by_hash[worker.id_number_hash]] = worker
     return found
 
 
 def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
     scope = plan.actor.jurisdiction
     for r in rows:
-        r.id_hash = id_hash(r.data["id_number"])
+        r.id_hash = r.id_hash or id_hash(r.data["id_number"])
     existing = _existing_workers((r.data["id_number"] for r in rows), {r.data["id_number"]: r.id_hash for r in rows})
     kept = []
     for r in rows:
@@ -488,8 +558,9 @@ _IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it
 # A new worker's columns, in the order its row is built: the cleaned values, the identifiers,
 # then what the import sets. The "+" history record has the same columns (less `updated_at`,
 # which the history does not keep), so its values are the worker's, already converted.
-_NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + [
-    "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc", "phone_hash", "phone_masked", "phone_last4",
+_IDENTIFIER_FIELDS = ["id_number_enc", "id_number_hash", "id_number_masked", "phone_enc", "phone_hash", "phone_masked",
+                      "phone_last4"]
+_NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + _IDENTIFIER_FIELDS + [
     "household_id", "last_verified_on", "created_at", "created_by_id", "updated_at"]
 _HISTORY_EXTRA = ["history_date", "history_change_reason", "history_type", "history_user_id"]
 _NEW_HISTORY_FIELDS = ["id"] + _NEW_WORKER_FIELDS[:-1] + _HISTORY_EXTRA
@@ -548,21 +619,19 @@ class _WorkerWriter:
             _update_workers(rows, self.households, self.batch)
 
     def prepare(self, part: list[PlannedRow]) -> _NewWorkers:
-        numbers = [r.data["id_number"] for r in part]
-        phones = [r.data.get("phone") or "" for r in part]
-        numbers_enc, phones_enc = crypto.encrypt_many(numbers), crypto.encrypt_many(phones)
         households, tail = self.households, self.tail
         workers, audit = [], []
-        for r, number, number_enc, phone, phone_enc in zip(part, numbers, numbers_enc, phones, phones_enc, strict=True):
+        for r in part:
             data = r.data
-            masked = mask_id_number(number)
+            identifier_columns = r.identifiers or _identifiers([data["id_number"]], [data.get("phone") or ""])[0]
             row = list(_cleaned_values(data))
-            row += (number_enc, r.id_hash or id_hash(number), masked, phone_enc, phone_hash(phone), mask_mobile(phone),
-                    phone[-4:], households.get(data.get("household_no") or ""))
+            row += identifier_columns
+            row.append(households.get(data.get("household_no") or ""))
             row += tail
             workers.append(row)
             # The create audit's changes: the masked ID number only. Every value the row set is
             # in the person's "+" history record, written in the same transaction.
+            masked = identifier_columns[2]
             audit.append(self.audit_head + (None, f"{data['name']}（{masked}）"[:200], data["residence_region_id"] or "",
                                             {"id_number": [None, masked]}) + self.audit_tail)
         return _NewWorkers(part, self.workers.prepare(workers), self.audit.prepare(audit))
