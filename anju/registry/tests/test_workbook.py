@@ -13,7 +13,9 @@ from django.core.management import call_command
 from anju.audit.models import AuditEvent
 from anju.lib.identifiers import id_check_char
 from anju.registry.choices import TimelineKind
-from anju.registry.imports import ledger_import, plan_import
+from anju.lib import crypto
+from anju.registry import imports
+from anju.registry.imports import import_book, ledger_import, plan_import
 from anju.registry.models import Certificate, TimelineEvent, Worker
 from anju.registry.services import id_hash
 from anju.registry.tests.factories import make_worker
@@ -85,6 +87,36 @@ def test_thousand_rows_ten_bad_then_reimport_changes_nothing(personas, tmp_path)
     assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 0, 990, 10)
     assert {(e.row, e.column) for e in plan.errors} == reported
     assert Worker.history.count() == 990
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["cleaned-in-thread", "cleaned-in-forked-process"])
+def test_one_pass_import_matches_plan_then_commit(personas, tmp_path, monkeypatch, fork):
+    """`import_book` (parts of BATCH rows cleaned ahead, each written once checked) does exactly
+    what planning the whole file and then committing it does — also for rows sharing an ID
+    number far apart in the sheet, which land in different parts."""
+    monkeypatch.setattr(imports, "BATCH", 97)
+    monkeypatch.setattr(imports, "FORK_FROM_ROWS", 0 if fork else 10**9)
+    rows = thousand_rows()
+    rows[900] = worker_row(900, 公民身份号码=id_for(10))
+    certificates = [certificate_row(i, id_for(i)) for i in range(0, 1000, 50)]
+    path = write_xlsx(tmp_path / "ledger.xlsx", rows, certificates)
+    expected = plan_import(read_workbook(path), actor=personas.county)
+    plan = import_book(read_workbook(path), actor=personas.county, filename="ledger.xlsx")
+    assert plan.summary == expected.summary
+    assert [e.as_dict() for e in plan.errors] == [e.as_dict() for e in expected.errors]
+    assert {e.row for e in plan.errors if e.sheet == "人员"} == {i + 2 for i in BAD_ROWS} | {12, 902}
+    assert (plan.summary["created"], plan.summary["rejected"]) == (988 + 17, 12 + 3)
+    assert Worker.objects.count() == 988 and Certificate.objects.count() == 17
+    assert Worker.history.filter(history_type="+").count() == 988
+    assert AuditEvent.objects.filter(action="create", object_type="worker").count() == 988
+    stored = Worker.objects.get(id_number_hash=id_hash(id_for(3)))
+    assert crypto.decrypt(stored.id_number_enc) == id_for(3)
+    assert stored.id_number_masked == id_for(3)[:6] + "********" + id_for(3)[-4:]
+    assert stored.certificates.count() == 0 and Worker.objects.get(id_number_hash=id_hash(id_for(100))).certificates.count() == 1
+
+    again = import_book(read_workbook(path), actor=personas.county)
+    assert (again.summary["created"], again.summary["updated"], again.summary["unchanged"]) == (0, 0, 988 + 17)
+    assert Worker.history.count() == 988
 
 
 def test_changed_row_updates_with_history_and_timeline(personas, tmp_path):
