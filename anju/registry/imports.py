@@ -2,8 +2,10 @@
 
 `plan_import` validates every row of both sheets and the rules across rows (duplicates in the
 file, jurisdiction, certificate holders) and looks up what is stored, without writing anything.
-`ledger_import` commits a plan's valid rows in one transaction with bulk inserts and updates,
-their history, timeline lines and audit events.
+`import_book` does the same and writes each part of valid rows as soon as it is checked, in one
+transaction, with bulk inserts and updates, their history, timeline lines and audit events
+(what `anju import-ledger` and the page's confirm step run). `ledger_import` commits a plan made
+earlier.
 
 Both report progress through a callback `progress(done, total)` (rows processed).
 """
