@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 
 from anju.audit.models import AuditEvent
-from anju.lib.identifiers import id_check_char
-from anju.registry.choices import TimelineKind
 from anju.lib import crypto
+from anju.lib.identifiers import id_check_char
 from anju.registry import imports
+from anju.registry.choices import TimelineKind
 from anju.registry.imports import import_book, ledger_import, plan_import
 from anju.registry.models import Certificate, TimelineEvent, Worker
 from anju.registry.services import id_hash
