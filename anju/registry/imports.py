@@ -159,10 +159,10 @@ def plan_import(book: Workbook, *, actor, progress: Progress | None = None, toda
 
 def import_book(book: Workbook, *, actor, filename: str = "", job_id: int | None = None,
                 progress: Progress | None = None, today: dt.date | None = None) -> ImportPlan:
-    """Validate and commit in one pass and one transaction: each batch of rows is written as
-    soon as it is checked, while a helper thread cleans the next (the database driver releases
-    the interpreter lock while the database works). The outcome is exactly `plan_import`'s
-    followed by `ledger_import`; returns the plan, whose `summary` says what was done."""
+    """Validate and commit in one pass and one transaction: each part of rows is written as
+    soon as it is checked, while the next parts are cleaned ahead (`_plan_workers`). The
+    outcome is exactly `plan_import`'s followed by `ledger_import`; returns the plan, whose
+    `summary` says what was done."""
     with transaction.atomic():
         batch = _Batch(actor=actor, now=timezone.now(), meta=current_meta())
         plan = _run(book, actor=actor, progress=progress, today=today, batch=batch)
