@@ -82,8 +82,7 @@ class PlannedRow:
     data: dict[str, Any]
     existing: Any = None  # the stored Worker / Certificate
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    id_hash: str = ""  # keyed hash of the ID number (workers), computed once for lookup and insert
-    identifiers: tuple | None = None  # a worker's stored identifier columns (`_identifiers`)
+    identifiers: tuple = ()  # a valid worker row's stored identifier columns (`_identifiers`)
 
 
 @dataclass
@@ -314,7 +313,7 @@ def _check_workers(plan: ImportPlan, sheet: LedgerSheet, cleaned: list[tuple[int
             for p in problems:
                 plan.reject(sheet, row, p)
         else:
-            rows.append(PlannedRow(row, data, identifiers=identifier_columns, id_hash=identifier_columns[1]))
+            rows.append(PlannedRow(row, data, identifiers=identifier_columns))
     ticker.step(len(cleaned))
     _reject_duplicates(plan, sheet, by_id, "id_number", N_("公民身份号码在本表中出现多次（第 %(rows)s 行），请只保留一行。"))
     rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
@@ -354,9 +353,7 @@ def _existing_workers(numbers: Iterable[str], hashes: dict[str, str] | None = No
 
 def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
     scope = plan.actor.jurisdiction
-    for r in rows:
-        r.id_hash = r.id_hash or id_hash(r.data["id_number"])
-    existing = _existing_workers((r.data["id_number"] for r in rows), {r.data["id_number"]: r.id_hash for r in rows})
+    existing = _existing_workers((r.data["id_number"] for r in rows), {r.data["id_number"]: r.identifiers[1] for r in rows})
     kept = []
     for r in rows:
         r.existing = existing.get(r.data["id_number"])
@@ -625,7 +622,7 @@ class _WorkerWriter:
         workers, audit = [], []
         for r in part:
             data = r.data
-            identifier_columns = r.identifiers or _identifiers([data["id_number"]], [data.get("phone") or ""])[0]
+            identifier_columns = r.identifiers
             row = list(_cleaned_values(data))
             row += identifier_columns
             row.append(households.get(data.get("household_no") or ""))
