@@ -28,11 +28,7 @@ def _aead(key: str) -> AESGCM:
 
 
 def encrypt(value: str) -> str:
-    if not value:
-        return ""
-    nonce = os.urandom(12)
-    sealed = _aead(settings.FIELD_KEY).encrypt(nonce, value.encode(), None)
-    return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+    return encrypt_many([value])[0]
 
 
 def encrypt_many(values: list[str]) -> list[str]:

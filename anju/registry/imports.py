@@ -28,19 +28,19 @@ from simple_history.utils import bulk_update_with_history
 
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
-from anju.lib import crypto, identifiers
+from anju.lib import identifiers
 from anju.lib.bulk import Inserter
 from anju.lib.dates import today as local_today
-from anju.lib.identifiers import mask_id_number, mask_mobile
 from anju.regions.codes import in_prefix
 from anju.regions.selectors import region_exists
 from anju.registry.choices import TimelineKind
 from anju.registry.models import Certificate, Household, TimelineEvent, Worker
 from anju.registry.services import (
+    IDENTIFIER_FIELDS,
     audit_changes,
     diff_worker,
     id_hash,
-    phone_hash,
+    identifier_columns,
     set_identifiers,
     timeline_events_for_changes,
 )
@@ -82,7 +82,7 @@ class PlannedRow:
     data: dict[str, Any]
     existing: Any = None  # the stored Worker / Certificate
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    identifiers: tuple = ()  # a valid worker row's stored identifier columns (`_identifiers`)
+    identifiers: tuple = ()  # a valid worker row's stored identifier columns (`identifier_columns`)
 
 
 @dataclass
@@ -248,18 +248,11 @@ def _clean_part(index: int) -> list[tuple[int, dict, list, tuple | None]]:
 
 
 def _clean_workers(part: list[tuple[int, dict[str, Any]]], today: dt.date) -> list[tuple[int, dict, list, tuple | None]]:
-    """Clean each record; for a valid one, also its stored identifier columns (`_identifiers`)."""
+    """Clean each record; for a valid one, also its stored identifier columns (`identifier_columns`)."""
     cleaned = [(row, *clean_worker(raw, today=today)) for row, raw in part]
     valid = [data for _row, data, problems in cleaned if not problems]
-    columns = iter(_identifiers([d["id_number"] for d in valid], [d.get("phone") or "" for d in valid]))
+    columns = iter(identifier_columns([d["id_number"] for d in valid], [d.get("phone") or "" for d in valid]))
     return [(row, data, problems, None if problems else next(columns)) for row, data, problems in cleaned]
-
-
-def _identifiers(numbers: list[str], phones: list[str]) -> list[tuple]:
-    """The stored columns of ID and phone numbers, in `_IDENTIFIER_FIELDS` order."""
-    numbers_enc, phones_enc = crypto.encrypt_many(numbers), crypto.encrypt_many(phones)
-    return [(number_enc, id_hash(number), mask_id_number(number), phone_enc, phone_hash(phone), mask_mobile(phone), phone[-4:])
-            for number, number_enc, phone, phone_enc in zip(numbers, numbers_enc, phones, phones_enc, strict=True)]
 
 
 def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date,
@@ -269,9 +262,9 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
     `_Cleaner` cleans the parts ahead (in a second process for large sheets), and a helper
     thread prepares part k's new rows for the database while this thread checks part k + 1
     against the ledger and writes part k (the driver releases the interpreter lock while the
-    database works). Rows whose ID number
-    appears more than once in the sheet (valid or not) form the last part, so the duplicate
-    rule sees them all together, exactly as if the whole sheet were one part.
+    database works). Rows whose ID number appears more than once in the sheet (valid or not)
+    form the last part, so the duplicate rule sees them all together, exactly as if the whole
+    sheet were one part.
     """
     records = list(sheet.records())
     keys = defaultdict(list)
@@ -301,19 +294,19 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
     return valid
 
 
-def _check_workers(plan: ImportPlan, sheet: LedgerSheet, cleaned: list[tuple[int, dict, list]],
+def _check_workers(plan: ImportPlan, sheet: LedgerSheet, cleaned: list[tuple[int, dict, list, tuple | None]],
                    ticker: _Ticker) -> list[PlannedRow]:
     """Reject one part's bad rows and duplicates; look up and classify the rest."""
     rows: list[PlannedRow] = []
     by_id: dict[str, list[int]] = defaultdict(list)
-    for row, data, problems, identifier_columns in cleaned:
+    for row, data, problems, stored_identifiers in cleaned:
         if "id_number" in data:
             by_id[data["id_number"]].append(row)
         if problems:
             for p in problems:
                 plan.reject(sheet, row, p)
         else:
-            rows.append(PlannedRow(row, data, identifiers=identifier_columns))
+            rows.append(PlannedRow(row, data, identifiers=stored_identifiers))
     ticker.step(len(cleaned))
     _reject_duplicates(plan, sheet, by_id, "id_number", N_("公民身份号码在本表中出现多次（第 %(rows)s 行），请只保留一行。"))
     rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
@@ -557,9 +550,7 @@ _IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it
 # A new worker's columns, in the order its row is built: the cleaned values, the identifiers,
 # then what the import sets. The "+" history record has the same columns (less `updated_at`,
 # which the history does not keep), so its values are the worker's, already converted.
-_IDENTIFIER_FIELDS = ["id_number_enc", "id_number_hash", "id_number_masked", "phone_enc", "phone_hash", "phone_masked",
-                      "phone_last4"]
-_NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + _IDENTIFIER_FIELDS + [
+_NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + list(IDENTIFIER_FIELDS) + [
     "household_id", "last_verified_on", "created_at", "created_by_id", "updated_at"]
 _HISTORY_EXTRA = ["history_date", "history_change_reason", "history_type", "history_user_id"]
 _NEW_HISTORY_FIELDS = ["id"] + _NEW_WORKER_FIELDS[:-1] + _HISTORY_EXTRA
@@ -622,15 +613,14 @@ class _WorkerWriter:
         workers, audit = [], []
         for r in part:
             data = r.data
-            identifier_columns = r.identifiers
             row = list(_cleaned_values(data))
-            row += identifier_columns
+            row += r.identifiers
             row.append(households.get(data.get("household_no") or ""))
             row += tail
             workers.append(row)
             # The create audit's changes: the masked ID number only. Every value the row set is
             # in the person's "+" history record, written in the same transaction.
-            masked = identifier_columns[2]
+            masked = r.identifiers[2]
             audit.append(self.audit_head + (None, f"{data['name']}（{masked}）"[:200], data["residence_region_id"] or "",
                                             {"id_number": [None, masked]}) + self.audit_tail)
         return _NewWorkers(part, self.workers.prepare(workers), self.audit.prepare(audit))
@@ -677,7 +667,7 @@ def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Any], no
     for name in r.changes:
         if name == "phone":
             set_identifiers(worker, phone=r.data["phone"])
-            fields |= {"phone_enc", "phone_hash", "phone_masked", "phone_last4"}
+            fields |= set(IDENTIFIER_FIELDS[3:])
         elif name == "household_no":
             worker.household_id = households.get(r.data["household_no"] or "")
             fields.add("household")

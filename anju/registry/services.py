@@ -43,16 +43,24 @@ def find_worker_by_id_number(number: str) -> Worker | None:
     return Worker.objects.filter(id_number_hash=id_hash(number)).first()
 
 
+IDENTIFIER_FIELDS = ("id_number_enc", "id_number_hash", "id_number_masked",
+                     "phone_enc", "phone_hash", "phone_masked", "phone_last4")
+
+
+def identifier_columns(numbers: list[str], phones: list[str]) -> list[tuple]:
+    """The stored columns (IDENTIFIER_FIELDS order) of each ID number and phone number pair:
+    encrypted, keyed hash, masked (and the phone's last four digits). Batched for imports."""
+    numbers_enc, phones_enc = crypto.encrypt_many(numbers), crypto.encrypt_many(phones)
+    return [(number_enc, id_hash(number), mask_id_number(number), phone_enc, phone_hash(phone), mask_mobile(phone),
+             phone[-4:]) for number, number_enc, phone, phone_enc in zip(numbers, numbers_enc, phones, phones_enc, strict=True)]
+
+
 def set_identifiers(worker: Worker, *, id_number: str | None = None, phone: str | None = None) -> None:
-    if id_number is not None:
-        worker.id_number_enc = crypto.encrypt(id_number)
-        worker.id_number_hash = id_hash(id_number)
-        worker.id_number_masked = mask_id_number(id_number)
-    if phone is not None:
-        worker.phone_enc = crypto.encrypt(phone)
-        worker.phone_hash = phone_hash(phone)
-        worker.phone_masked = mask_mobile(phone)
-        worker.phone_last4 = phone[-4:] if phone else ""
+    (columns,) = identifier_columns([id_number or ""], [phone or ""])
+    values = dict(zip(IDENTIFIER_FIELDS, columns, strict=True))
+    fields = (IDENTIFIER_FIELDS[:3] if id_number is not None else ()) + (IDENTIFIER_FIELDS[3:] if phone is not None else ())
+    for name in fields:
+        setattr(worker, name, values[name])
 
 
 def _display(field: str, value: Any) -> Any:
