@@ -160,3 +160,43 @@ class Inserter:
         if len(pks) != len(prepared):
             raise RuntimeError(f"{self.table}: inserted {len(prepared)} rows but found {len(pks)} new keys")
         return pks
+
+
+class Copier:
+    """Rows derived from rows just inserted, copied by the database: ``INSERT INTO target (...)
+    SELECT ... FROM source WHERE pk IN (...)``. A person's "+" history record repeats the new
+    row's values and a timeline line needs only its key, so nothing is bound value by value.
+
+    `copied` pairs a target field with the source field it takes its value from; `constants`
+    are target fields given one value for every row (converted once, as `Inserter` would).
+    """
+
+    def __init__(self, target, source, copied: Sequence[tuple[str, str]], constants: Sequence[str], *,
+                 using: str = "default"):
+        self.connection = connections[using]
+        quote = self.connection.ops.quote_name
+        tmeta, smeta = target._meta, source._meta
+        self.constants = [tmeta.get_field(name) for name in constants]
+        columns = [quote(tmeta.get_field(t).column) for t, _s in copied] + [quote(f.column) for f in self.constants]
+        values = [quote(smeta.get_field(s).column) for _t, s in copied] + ["%s"] * len(self.constants)
+        self.pk = quote(smeta.pk.column)
+        self.sql = (f"INSERT INTO {quote(tmeta.db_table)} ({', '.join(columns)}) "
+                    f"SELECT {', '.join(values)} FROM {quote(smeta.db_table)} WHERE ")
+
+    def prepare(self, values: Sequence[Any]) -> list:
+        """The constants' values converted for the database."""
+        return [f.get_db_prep_save(v, self.connection) for f, v in zip(self.constants, values, strict=True)]
+
+    def copy(self, pks: Sequence[int], prepared: list) -> None:
+        """One row per source key in `pks` (distinct), in the order of the keys."""
+        if not pks:
+            return
+        with self.connection.cursor() as cursor:
+            low, high = min(pks), max(pks)
+            if high - low + 1 == len(pks):  # one run of keys (always, inserting alone on SQLite)
+                cursor.execute(self.sql + f"{self.pk} BETWEEN %s AND %s ORDER BY {self.pk}", prepared + [low, high])
+                return
+            for start in range(0, len(pks), 900):
+                part = list(pks[start:start + 900])
+                cursor.execute(self.sql + f"{self.pk} IN ({', '.join(['%s'] * len(part))}) ORDER BY {self.pk}",
+                               prepared + part)

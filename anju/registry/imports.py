@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import operator
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,7 @@ from simple_history.utils import bulk_update_with_history
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
 from anju.lib import identifiers
-from anju.lib.bulk import Inserter
+from anju.lib.bulk import Copier, Inserter
 from anju.lib.dates import today as local_today
 from anju.regions.codes import in_prefix
 from anju.regions.selectors import region_exists
@@ -255,14 +256,62 @@ def _clean_workers(part: list[tuple[int, dict[str, Any]]], today: dt.date) -> li
     return [(row, data, problems, None if problems else next(columns)) for row, data, problems in cleaned]
 
 
+class _Background:
+    """Runs writes in order on one helper thread that shares this thread's database connection
+    (and so its transaction), while this thread goes on; the driver releases the interpreter
+    lock while the database works, so checking the next rows and inserting these overlap.
+
+    Leaving the block waits for every write (or, on an error, for the one under way): nothing
+    may reach the connection once the transaction ends. The first failed write is raised —
+    here, or at the next `submit` — and the writes after it are skipped.
+    """
+
+    def __init__(self, conn, *, active: bool = True):
+        # SQLite must be built serialized (one connection, several threads); else write here.
+        self.connection = conn
+        self.active = active and (conn.vendor != "sqlite" or sqlite3.threadsafety == 3)
+        self.error: BaseException | None = None
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _Background:
+        if self.active:
+            self.connection.inc_thread_sharing()
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
+        return self
+
+    def submit(self, function: Callable[..., None], *args: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.pool is None:
+            function(*args)
+        else:
+            self.pool.submit(self._run, function, *args)
+
+    def _run(self, function: Callable[..., None], *args: Any) -> None:
+        if self.error is None:
+            try:
+                function(*args)
+            except BaseException as exc:
+                self.error = exc
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+            self.connection.dec_thread_sharing()
+        if self.error is not None and exc is not self.error:
+            # A failed write is the cause (on PostgreSQL, this thread's next query fails only
+            # because the transaction is aborted).
+            raise self.error
+
+
 def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date,
                   batch: _Batch | None) -> dict[str, PlannedRow]:
     """Check the worker rows in parts of BATCH rows; with `batch`, write each part once checked.
 
-    `_Cleaner` cleans the parts ahead (in a second process for large sheets), and a helper
-    thread prepares part k's new rows for the database while this thread checks part k + 1
-    against the ledger and writes part k (the driver releases the interpreter lock while the
-    database works). Rows whose ID number appears more than once in the sheet (valid or not)
+    `_Cleaner` cleans the parts ahead (in a second process for large sheets), and a writer
+    thread (`_Background`) inserts part k's new rows while this thread checks part k + 1
+    against the ledger and prepares its rows (the driver releases the interpreter lock while
+    the database works). Rows whose ID number appears more than once in the sheet (valid or not)
     form the last part, so the duplicate rule sees them all together, exactly as if the whole
     sheet were one part.
     """
@@ -275,8 +324,7 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
     parts.append([rec for rec in records if rec[0] in shared])
     writer = _WorkerWriter(batch) if batch is not None else None
     valid: dict[str, PlannedRow] = {}
-    with _Cleaner(parts, today) as cleaner, ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
-        preparing = None
+    with _Cleaner(parts, today) as cleaner, _Background(connection, active=writer is not None) as background:
         for index in range(len(parts)):
             cleaned = cleaner.result(index)
             rows = _check_workers(plan, sheet, cleaned, ticker)
@@ -284,13 +332,8 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
             if writer is None:
                 continue
             writer.add_households(rows)
-            following = helper.submit(writer.prepare, [r for r in rows if r.existing is None])
             writer.update([r for r in rows if r.changes])
-            if preparing is not None:
-                writer.write(preparing.result())
-            preparing = following
-        if preparing is not None:
-            writer.write(preparing.result())
+            background.submit(writer.write, writer.prepare([r for r in rows if r.existing is None]))
     return valid
 
 
@@ -549,11 +592,10 @@ _IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it
 
 # A new worker's columns, in the order its row is built: the cleaned values, the identifiers,
 # then what the import sets. The "+" history record has the same columns (less `updated_at`,
-# which the history does not keep), so its values are the worker's, already converted.
+# which the history does not keep): the database copies them from the new rows.
 _NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + list(IDENTIFIER_FIELDS) + [
     "household_id", "last_verified_on", "created_at", "created_by_id", "updated_at"]
 _HISTORY_EXTRA = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-_NEW_HISTORY_FIELDS = ["id"] + _NEW_WORKER_FIELDS[:-1] + _HISTORY_EXTRA
 _cleaned_values = operator.itemgetter(*WORKER_MODEL_FIELDS)
 
 
@@ -579,13 +621,15 @@ class _WorkerWriter:
         self.batch = batch
         self.households: dict[str, Any] = {}  # household number -> primary key
         self.workers = Inserter(Worker, _NEW_WORKER_FIELDS)
-        self.history = Inserter(Worker.history.model, _NEW_HISTORY_FIELDS)
-        self.timeline, self.audit = Inserter(TimelineEvent, _TIMELINE_FIELDS), Inserter(AuditEvent, _AUDIT_FIELDS)
+        # The "+" history record and the 登记 timeline line are copied from the new rows.
+        self.history = Copier(Worker.history.model, Worker, [(f, f) for f in ["id", *_NEW_WORKER_FIELDS[:-1]]],
+                              _HISTORY_EXTRA)
+        self.timeline = Copier(TimelineEvent, Worker, [("worker_id", "id")], _TIMELINE_FIELDS[1:])
+        self.audit = Inserter(AuditEvent, _AUDIT_FIELDS)
         now, actor = batch.now, batch.actor
         self.tail = (None, now, actor.pk, now)  # last_verified_on, created_at, created_by_id, updated_at
-        self.history_extra = self.history.prepare([[None] * (len(_NEW_HISTORY_FIELDS) - 4)
-                                                   + [now, CHANGE_REASON, "+", actor.pk]])[0][-4:]
-        self.timeline_row = self.timeline.prepare([(None, now, TimelineKind.REGISTERED, actor.pk, _IMPORT_SOURCE)])[0]
+        self.history_values = self.history.prepare([now, CHANGE_REASON, "+", actor.pk])
+        self.timeline_values = self.timeline.prepare([now, TimelineKind.REGISTERED, actor.pk, _IMPORT_SOURCE])
         self.audit_head = (now, actor.pk, actor.get_username(), str(Action.CREATE), "worker")
         self.audit_tail = (_IMPORT_SOURCE, batch.meta.get("ip"), batch.meta.get("user_agent", ""))
 
@@ -627,14 +671,11 @@ class _WorkerWriter:
 
     def write(self, new: _NewWorkers) -> None:
         pks = self.workers.insert_prepared_returning_pks(new.workers)
-        history_extra, timeline_row, audit_id = self.history_extra, self.timeline_row, _AUDIT_FIELDS.index("object_id")
-        history, timeline = [], []
-        for pk, worker, audit in zip(pks, new.workers, new.audit, strict=True):
-            history.append([pk] + worker[:-1] + history_extra)
-            timeline.append([pk] + timeline_row[1:])
+        self.history.copy(pks, self.history_values)
+        self.timeline.copy(pks, self.timeline_values)
+        audit_id = _AUDIT_FIELDS.index("object_id")
+        for pk, audit in zip(pks, new.audit, strict=True):
             audit[audit_id] = str(pk)
-        self.history.insert_prepared(history)
-        self.timeline.insert_prepared(timeline)
         self.audit.insert_prepared(new.audit)
         for r, pk in zip(new.rows, pks, strict=True):
             r.existing = _StoredRef(pk, r.data["residence_region_id"])  # certificates of this person attach to it

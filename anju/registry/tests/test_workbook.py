@@ -113,6 +113,14 @@ def test_one_pass_import_matches_plan_then_commit(personas, tmp_path, monkeypatc
     assert crypto.decrypt(stored.id_number_enc) == id_for(3)
     assert stored.id_number_masked == id_for(3)[:6] + "********" + id_for(3)[-4:]
     assert stored.certificates.count() == 0 and Worker.objects.get(id_number_hash=id_hash(id_for(100))).certificates.count() == 1
+    # The "+" history record and the 登记 line, copied by the database from the new row.
+    record = stored.history.get()
+    assert (record.history_type, record.history_change_reason, record.history_user_id) == ("+", "表格导入", personas.county.pk)
+    assert {f.attname: getattr(record, f.attname) for f in Worker._meta.concrete_fields if f.attname != "updated_at"} == {
+        f.attname: getattr(stored, f.attname) for f in Worker._meta.concrete_fields if f.attname != "updated_at"}
+    line = stored.timeline.get()
+    assert (line.kind, line.actor_id, line.data, line.at) == (TimelineKind.REGISTERED, personas.county.pk,
+                                                              {"source": "import"}, stored.created_at)
 
     again = import_book(read_workbook(path), actor=personas.county)
     assert (again.summary["created"], again.summary["updated"], again.summary["unchanged"]) == (0, 0, 988 + 17)

@@ -1,0 +1,36 @@
+"""`anju.lib.bulk`: rows inserted from value tuples, and rows copied from rows just inserted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from anju.lib.bulk import Copier, Inserter
+from anju.registry.models import TimelineEvent, Worker
+from anju.registry.tests.factories import make_worker
+
+pytestmark = pytest.mark.django_db
+
+
+def test_inserter_returns_keys_in_row_order_and_converts_values():
+    workers = [make_worker(name=f"甲{i}") for i in range(2)]
+    at = timezone.make_aware(dt.datetime(2026, 11, 25, 9, 30))
+    pks = Inserter(TimelineEvent, ["worker_id", "at", "kind", "data"]).insert_returning_pks(
+        [(workers[0].pk, at, "note", {"n": 1}), (workers[1].pk, at, "note", {"n": 2})])
+    lines = TimelineEvent.objects.in_bulk(pks)
+    assert [(lines[pk].worker_id, lines[pk].data, lines[pk].at) for pk in pks] == [
+        (workers[0].pk, {"n": 1}, at), (workers[1].pk, {"n": 2}, at)]
+
+
+@pytest.mark.parametrize("pick", [[0, 1, 2], [0, 2], [2, 0]], ids=["one-run", "gap", "unordered"])
+def test_copier_derives_one_row_per_key(pick):
+    workers = [make_worker(name=f"乙{i}") for i in range(3)]
+    pks = [workers[i].pk for i in pick]
+    at = timezone.make_aware(dt.datetime(2026, 11, 25, 10, 0))
+    copier = Copier(TimelineEvent, Worker, [("worker_id", "id")], ["at", "kind", "data"])
+    copier.copy(pks, copier.prepare([at, "registered", {"source": "import"}]))
+    lines = TimelineEvent.objects.filter(kind="registered").order_by("id")
+    assert [line.worker_id for line in lines] == sorted(pks)
+    assert all(line.at == at and line.data == {"source": "import"} for line in lines)
