@@ -9,7 +9,10 @@ batch, on any backend Django supports. Values are model attribute values (attnam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
@@ -20,6 +23,35 @@ from django.db.backends.sqlite3.base import Database
 _PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
           "SmallIntegerField", "BigIntegerField", "BooleanField", "ForeignKey", "AutoField", "BigAutoField",
           "SlugField", "EmailField"}
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_collector_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk job (nestable, thread-safe).
+
+    An import holds a workbook of millions of cells while it makes millions of short-lived
+    rows; every full collection walks all of them, which cost a quarter of a 100,000-row
+    import. Its garbage is freed by reference counting as it goes; any cycles it leaves are
+    collected once the collector resumes.
+    """
+    global _pauses, _collector_was_enabled
+    with _pause_lock:
+        if _pauses == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collector_was_enabled:
+                gc.enable()
 
 
 class Inserter:

@@ -30,7 +30,7 @@ from simple_history.utils import bulk_update_with_history
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
 from anju.lib import identifiers
-from anju.lib.bulk import Copier, Inserter
+from anju.lib.bulk import Copier, Inserter, collector_paused
 from anju.lib.dates import today as local_today
 from anju.regions.codes import in_prefix
 from anju.regions.selectors import region_exists
@@ -172,6 +172,12 @@ def import_book(book: Workbook, *, actor, filename: str = "", job_id: int | None
 
 def _run(book: Workbook, *, actor, progress: Progress | None, today: dt.date | None, batch: _Batch | None) -> ImportPlan:
     """Plan the import; with `batch`, write each planned part as it is ready."""
+    with collector_paused():
+        return _run_sheets(book, actor=actor, progress=progress, today=today, batch=batch)
+
+
+def _run_sheets(book: Workbook, *, actor, progress: Progress | None, today: dt.date | None,
+                batch: _Batch | None) -> ImportPlan:
     today = today or local_today()
     sheets = book.ledger
     total = sum(s.row_count() for s in sheets.values())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from django.utils import timezone
 
-from anju.lib.bulk import Copier, Inserter
+from anju.lib.bulk import Copier, Inserter, collector_paused
 from anju.registry.models import TimelineEvent, Worker
 from anju.registry.tests.factories import make_worker
 
@@ -34,3 +35,15 @@ def test_copier_derives_one_row_per_key(pick):
     lines = TimelineEvent.objects.filter(kind="registered").order_by("id")
     assert [line.worker_id for line in lines] == sorted(pks)
     assert all(line.at == at and line.data == {"source": "import"} for line in lines)
+
+
+def test_collector_paused_nests_and_restores():
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
