@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import operator
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -262,62 +261,14 @@ def _clean_workers(part: list[tuple[int, dict[str, Any]]], today: dt.date) -> li
     return [(row, data, problems, None if problems else next(columns)) for row, data, problems in cleaned]
 
 
-class _Background:
-    """Runs writes in order on one helper thread that shares this thread's database connection
-    (and so its transaction), while this thread goes on; the driver releases the interpreter
-    lock while the database works, so checking the next rows and inserting these overlap.
-
-    Leaving the block waits for every write (or, on an error, for the one under way): nothing
-    may reach the connection once the transaction ends. The first failed write is raised —
-    here, or at the next `submit` — and the writes after it are skipped.
-    """
-
-    def __init__(self, conn, *, active: bool = True):
-        # SQLite must be built serialized (one connection, several threads); else write here.
-        self.connection = conn
-        self.active = active and (conn.vendor != "sqlite" or sqlite3.threadsafety == 3)
-        self.error: BaseException | None = None
-        self.pool: ThreadPoolExecutor | None = None
-
-    def __enter__(self) -> _Background:
-        if self.active:
-            self.connection.inc_thread_sharing()
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
-        return self
-
-    def submit(self, function: Callable[..., None], *args: Any) -> None:
-        if self.error is not None:
-            raise self.error
-        if self.pool is None:
-            function(*args)
-        else:
-            self.pool.submit(self._run, function, *args)
-
-    def _run(self, function: Callable[..., None], *args: Any) -> None:
-        if self.error is None:
-            try:
-                function(*args)
-            except BaseException as exc:
-                self.error = exc
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=exc_type is not None)
-            self.connection.dec_thread_sharing()
-        if self.error is not None and exc is not self.error:
-            # A failed write is the cause (on PostgreSQL, this thread's next query fails only
-            # because the transaction is aborted).
-            raise self.error
-
-
 def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: dt.date,
                   batch: _Batch | None) -> dict[str, PlannedRow]:
     """Check the worker rows in parts of BATCH rows; with `batch`, write each part once checked.
 
-    `_Cleaner` cleans the parts ahead (in a second process for large sheets), and a writer
-    thread (`_Background`) inserts part k's new rows while this thread checks part k + 1
-    against the ledger and prepares its rows (the driver releases the interpreter lock while
-    the database works). Rows whose ID number appears more than once in the sheet (valid or not)
+    `_Cleaner` cleans the parts ahead (in a second process for large sheets), and a helper
+    thread prepares part k's new rows for the database while this thread checks part k + 1
+    against the ledger and writes part k (the driver releases the interpreter lock while the
+    database works). Rows whose ID number appears more than once in the sheet (valid or not)
     form the last part, so the duplicate rule sees them all together, exactly as if the whole
     sheet were one part.
     """
@@ -330,7 +281,8 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
     parts.append([rec for rec in records if rec[0] in shared])
     writer = _WorkerWriter(batch) if batch is not None else None
     valid: dict[str, PlannedRow] = {}
-    with _Cleaner(parts, today) as cleaner, _Background(connection, active=writer is not None) as background:
+    with _Cleaner(parts, today) as cleaner, ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
+        preparing = None
         for index in range(len(parts)):
             cleaned = cleaner.result(index)
             rows = _check_workers(plan, sheet, cleaned, ticker)
@@ -338,8 +290,13 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
             if writer is None:
                 continue
             writer.add_households(rows)
+            following = helper.submit(writer.prepare, [r for r in rows if r.existing is None])
             writer.update([r for r in rows if r.changes])
-            background.submit(writer.write, writer.prepare([r for r in rows if r.existing is None]))
+            if preparing is not None:
+                writer.write(preparing.result())
+            preparing = following
+        if preparing is not None:
+            writer.write(preparing.result())
     return valid
 
 
@@ -754,13 +711,13 @@ _CERT_COLUMNS = ["worker_id", "kind", "certificate_no", *CERT_FIELDS, "created_a
 def _create_certificates(rows: list[PlannedRow], batch: _Batch, ticker: _Ticker) -> None:
     """New certificates with their history ("+"), a timeline line and a create audit event each."""
     certificates = Inserter(Certificate, _CERT_COLUMNS)
-    history = Inserter(Certificate.history.model, ["id", *_CERT_COLUMNS, *_HISTORY_EXTRA])
-    history_extra = (batch.now, CHANGE_REASON, "+", batch.actor.pk)
+    history = Copier(Certificate.history.model, Certificate, [(f, f) for f in ["id", *_CERT_COLUMNS]], _HISTORY_EXTRA)
+    history_values = history.prepare([batch.now, CHANGE_REASON, "+", batch.actor.pk])
     for part in chunks(rows, BATCH):
         values = [(_holder_worker(r.data["holder"]).pk, r.data["kind"], r.data["certificate_no"],
                    *(r.data[f] for f in CERT_FIELDS), batch.now) for r in part]
         pks = certificates.insert_returning_pks(values)
-        history.insert([(pk, *v, *history_extra) for pk, v in zip(pks, values, strict=True)])
+        history.copy(pks, history_values)
         for r, v, pk in zip(part, values, pks, strict=True):
             worker_id, kind, number = v[:3]
             batch.timeline.append((worker_id, batch.now, TimelineKind.CERTIFICATE, batch.actor.pk,

@@ -118,6 +118,11 @@ def test_one_pass_import_matches_plan_then_commit(personas, tmp_path, monkeypatc
     assert (record.history_type, record.history_change_reason, record.history_user_id) == ("+", "表格导入", personas.county.pk)
     assert {f.attname: getattr(record, f.attname) for f in Worker._meta.concrete_fields if f.attname != "updated_at"} == {
         f.attname: getattr(stored, f.attname) for f in Worker._meta.concrete_fields if f.attname != "updated_at"}
+    cert = Certificate.objects.get(worker__id_number_hash=id_hash(id_for(100)))
+    cert_record = cert.history.get()
+    assert (cert_record.history_type, cert_record.history_user_id, cert_record.certificate_no, cert_record.worker_id,
+            cert_record.issued_on) == ("+", personas.county.pk, cert.certificate_no, cert.worker_id, cert.issued_on)
+    assert Certificate.history.filter(history_type="+").count() == 17
     line = stored.timeline.get()
     assert (line.kind, line.actor_id, line.data, line.at) == (TimelineKind.REGISTERED, personas.county.pk,
                                                               {"source": "import"}, stored.created_at)
