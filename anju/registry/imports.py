@@ -105,6 +105,9 @@ class ImportPlan:
     certificates: Outcome = field(default_factory=Outcome)
     errors: list[RowError] = field(default_factory=list)
     rejected: set[tuple[str, int]] = field(default_factory=set)
+    # Household number -> (key, region) of the stored household, None if none was stored when
+    # the rows naming it were checked (`_check_households`).
+    households: dict[str, tuple[int, str] | None] = field(default_factory=dict)
 
     def reject(self, sheet: LedgerSheet, row: int, problem: Problem) -> None:
         self.rejected.add((sheet.name, row))
@@ -279,7 +282,7 @@ def _plan_workers(plan: ImportPlan, sheet: LedgerSheet, ticker: _Ticker, today: 
     shared = {row for key, rows in keys.items() if key and len(rows) > 1 for row in rows}
     parts = list(chunks([rec for rec in records if rec[0] not in shared], BATCH))
     parts.append([rec for rec in records if rec[0] in shared])
-    writer = _WorkerWriter(batch) if batch is not None else None
+    writer = _WorkerWriter(batch, plan.households) if batch is not None else None
     valid: dict[str, PlannedRow] = {}
     with _Cleaner(parts, today) as cleaner, ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
         preparing = None
@@ -367,11 +370,10 @@ def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[P
 def _check_households(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
     """A household number already used by a household outside the user's jurisdiction is refused."""
     numbers = {r.data["household_no"] for r in rows if r.data.get("household_no")}
-    foreign = set()
-    for chunk in chunks(sorted(numbers), LOOKUP_CHUNK):
-        for no, region in Household.objects.filter(household_no__in=chunk).values_list("household_no", "region_id"):
-            if not in_prefix(region, plan.actor.jurisdiction):
-                foreign.add(no)
+    unseen = numbers.difference(plan.households)
+    stored = _stored_households(unseen)
+    plan.households.update((no, stored.get(no)) for no in unseen)
+    foreign = {no for no in numbers if (known := plan.households[no]) and not in_prefix(known[1], plan.actor.jurisdiction)}
     if not foreign:
         return rows
     kept = []
@@ -381,6 +383,20 @@ def _check_households(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRo
         else:
             kept.append(r)
     return kept
+
+
+def _stored_households(numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Stored households by number: (key, region), in one plain indexed query per chunk."""
+    quote = connection.ops.quote_name
+    meta = Household._meta
+    columns = ", ".join(quote(meta.get_field(f).column) for f in ("household_no", "id", "region"))
+    found = {}
+    with connection.cursor() as cursor:
+        for chunk in chunks(sorted(numbers), LOOKUP_CHUNK):
+            cursor.execute(f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('household_no').column)} "
+                           f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update((no, (pk, region)) for no, pk, region in cursor.fetchall())
+    return found
 
 
 def _classify_worker(outcome: Outcome, r: PlannedRow) -> None:
@@ -580,9 +596,12 @@ class _WorkerWriter:
     interpreter lock while SQLite or PostgreSQL does its part, so both proceed at once.
     """
 
-    def __init__(self, batch: _Batch):
+    def __init__(self, batch: _Batch, checked_households: dict[str, tuple[int, str] | None] | None = None):
         self.batch = batch
         self.households: dict[str, Any] = {}  # household number -> primary key
+        # What `_check_households` found moments ago in this transaction (`ImportPlan.households`);
+        # numbers not in it are looked up.
+        self.checked = checked_households or {}
         self.workers = Inserter(Worker, _NEW_WORKER_FIELDS)
         # The "+" history record and the 登记 timeline line are copied from the new rows.
         self.history = Copier(Worker.history.model, Worker, [(f, f) for f in ["id", *_NEW_WORKER_FIELDS[:-1]]],
@@ -604,8 +623,10 @@ class _WorkerWriter:
             no = r.data.get("household_no")
             if no and no not in wanted and no not in self.households:
                 wanted[no] = r.data["residence_region_id"]
-        for chunk in chunks(sorted(wanted), LOOKUP_CHUNK):
-            self.households.update(Household.objects.filter(household_no__in=chunk).values_list("household_no", "pk"))
+        checked = self.checked
+        stored = _stored_households(no for no in wanted if no not in checked)
+        stored.update((no, checked[no]) for no in wanted if checked.get(no))
+        self.households.update((no, pk) for no, (pk, _region) in stored.items())
         new = [(no, None, region, self.batch.now) for no, region in wanted.items() if no not in self.households]
         pks = Inserter(Household, ["household_no", "union_hardship", "region_id", "created_at"]).insert_returning_pks(new)
         self.households.update(zip((row[0] for row in new), pks, strict=True))

@@ -16,7 +16,7 @@ from anju.lib.identifiers import id_check_char
 from anju.registry import imports
 from anju.registry.choices import TimelineKind
 from anju.registry.imports import import_book, ledger_import, plan_import
-from anju.registry.models import Certificate, TimelineEvent, Worker
+from anju.registry.models import Certificate, Household, TimelineEvent, Worker
 from anju.registry.services import id_hash
 from anju.registry.tests.factories import make_worker
 from anju.registry.tests.workbook_data import (
@@ -164,6 +164,23 @@ def test_town_officer_cannot_import_or_update_outside_their_street(personas, tmp
     # The colleague of the other street may import the same person.
     _plan, summary = run_import(write_xlsx(tmp_path / "t2.xlsx", [worker_row(2, street="350581002")]), personas.town2)
     assert summary["created"] == 1
+
+
+def test_households_are_joined_created_once_and_never_crossed(personas, tmp_path, monkeypatch):
+    """Across parts: a number used by another area's household is refused; a stored household
+    of the user's area is joined; a new number shared by rows of different parts makes one
+    household."""
+    monkeypatch.setattr(imports, "BATCH", 2)
+    lan = Household.objects.create(household_no="H-LAN-1", region_id="141127100000")
+    home = Household.objects.create(household_no="H-SS-1", region_id="350581001000")
+    rows = [worker_row(i, 户编号=no, 与户主关系="户主" if i in (0, 2) else "子女")
+            for i, no in enumerate(["H-NEW-1", "H-LAN-1", "H-SS-1", "H-SS-1", "H-NEW-1"])]
+    plan = import_book(read_workbook(write_xlsx(tmp_path / "h.xlsx", rows)), actor=personas.county)
+    assert (plan.summary["created"], plan.summary["rejected"]) == (4, 1)
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "户编号")]
+    assert Household.objects.count() == 3 and not lan.members.exists()
+    assert home.members.count() == 2
+    assert Household.objects.get(household_no="H-NEW-1").members.count() == 2
 
 
 def test_certificates_sheet_rules(personas, tmp_path):
