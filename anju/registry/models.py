@@ -96,8 +96,8 @@ class Worker(models.Model):
     # The history is read by person (id) and date; indexes on its copies of the looked-up
     # columns would only slow every write (100,000-row imports write one record per person).
     history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=[
-        "name", "phone_hash", "phone_last4", "hukou_region", "residence_region", "desired_region", "household",
-        "created_by",
+        "name", "id_number_hash", "phone_hash", "phone_last4", "hukou_region", "residence_region", "desired_region",
+        "household", "created_by",
     ])
 
     class Meta:
