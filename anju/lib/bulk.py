@@ -2,9 +2,11 @@
 
 Django's `bulk_create` prepares every value of every instance through the field API (several
 microseconds each); for a ledger row with its history, timeline and audit lines that is ~100
-values. `Inserter` resolves each column's conversion once and runs one prepared statement per
-batch, on any backend Django supports. Values are model attribute values (attnames), exactly what
-`bulk_create` would have been given; `auto_now` fields are not filled in (pass them).
+values. `Inserter` resolves each column's conversion once and sends a batch as multi-row INSERTs
+(SQLite and other backends) or COPY (PostgreSQL). Values are model attribute values (attnames),
+exactly what `bulk_create` would have been given; `auto_now` fields are not filled in (pass
+them). `Copier` derives rows from rows just inserted inside the database (a "+" history record,
+a timeline line), and `collector_paused` keeps the garbage collector out of a bulk job's way.
 """
 
 from __future__ import annotations
@@ -201,7 +203,9 @@ class Inserter:
         with self.connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [self.quoted_table, self.pk_column, len(prepared)])
-            pks = sorted(r[0] for r in cursor.fetchall())
+            pks = sorted(r[0] for r in cursor.fetchall() if r[0] is not None)
+        if len(pks) != len(prepared):
+            raise RuntimeError(f"{self.table}: {self.pk_column} has no sequence to take keys from")
         self._copy(prepared, pks)
         return pks
 
