@@ -269,7 +269,8 @@ def worker_list(request: HttpRequest, filters: Query[WorkerListQuery]):
     problems = text_problems(params)
     if problems:
         raise ApiError(422, problems)
-    queryset = workers_for_user(request.auth).select_related("household")
+    # The region narrows the jurisdiction to one range, as on the list page.
+    queryset = workers_for_user(request.auth, within=params.pop("region", "")).select_related("household")
     filterset = WorkerFilter(data=params, queryset=queryset, request=request)
     if not filterset.is_valid():
         # The query schema already admits only valid values; this is a safety net.

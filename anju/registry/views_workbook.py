@@ -180,8 +180,11 @@ def worker_export(request):
     file_format = request.GET.get("format", "xlsx")
     if file_format not in ("xlsx", "csv"):
         return HttpResponse(_("导出格式只能是 xlsx 或 csv。"), status=400, content_type="text/plain; charset=utf-8")
-    filterset = WorkerFilter(request.GET or None, queryset=workers_for_user(request.user))
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else workers_for_user(request.user).order_by("-id")
+    # The region narrows the jurisdiction to one range, as on the list page.
+    filters = request.GET.copy()
+    workers = workers_for_user(request.user, within=filters.pop("region", [""])[-1])
+    filterset = WorkerFilter(filters or None, queryset=workers)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else workers.order_by("-id")
     params = {k: v for k, v in request.GET.items() if k not in ("full", "format")}
     exports.export_record(actor=request.user, params=params, rows=qs.count(), full=full, file_format=file_format)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
