@@ -34,7 +34,9 @@ _collector_was_enabled = False
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk job (nestable, thread-safe).
+    """Pause Python's cyclic garbage collector for a bulk job. Pauses nest, also across threads
+    (a counter under a lock); the collector is process-wide, so other threads run without it
+    meanwhile, and it is enabled again when the last pause ends if it was enabled before the first.
 
     An import holds a workbook of millions of cells while it makes millions of short-lived
     rows; every full collection walks all of them, which cost a quarter of a 100,000-row
@@ -161,8 +163,9 @@ class Inserter:
                 self._execute(cursor, self._sql(len(part), False), list(chain.from_iterable(part)))
 
     def insert_returning_pks(self, rows: Sequence[Sequence[Any]]) -> list[int]:
-        """Insert and return the new primary keys in the order of `rows` (multi-row VALUES ...
-        RETURNING, as Django's bulk_create does on SQLite 3.35+ and PostgreSQL)."""
+        """Insert and return the new primary keys in the order of `rows`: on SQLite inside a
+        transaction, read back after the INSERTs (`_sqlite_insert_pks`); on PostgreSQL, taken from
+        the sequence before a COPY (`_postgresql_insert_pks`); else multi-row VALUES ... RETURNING."""
         return self.insert_prepared_returning_pks(self.prepare(rows))
 
     def insert_prepared_returning_pks(self, prepared: Sequence[Sequence[Any]]) -> list[int]:
@@ -181,7 +184,9 @@ class Inserter:
 
     def _copy(self, prepared: Sequence[Sequence[Any]], pks: Sequence[int] | None = None) -> None:
         """PostgreSQL: the rows through COPY (no statement text to build or parse; psycopg
-        adapts each value by type, as for a query), with `pks` as the key column if given."""
+        adapts each value by type, as for a query), with `pks` as the key column if given.
+        COPY goes to psycopg's own cursor, so Django's execute wrappers and query log do not
+        see it."""
         if not prepared:
             return
         quote = self.connection.ops.quote_name
@@ -260,12 +265,13 @@ class Copier:
         return [f.get_db_prep_save(v, self.connection) for f, v in zip(self.constants, values, strict=True)]
 
     def copy(self, pks: Sequence[int], prepared: list) -> None:
-        """One row per source key in `pks` (distinct), in the order of the keys."""
+        """One row per source key in `pks` (distinct), written in ascending key order (per
+        chunk of 900 keys when they are not one run)."""
         if not pks:
             return
         with self.connection.cursor() as cursor:
             low, high = min(pks), max(pks)
-            if high - low + 1 == len(pks):  # one run of keys (always, inserting alone on SQLite)
+            if high - low + 1 == len(pks) == len(set(pks)):  # one run of keys (always, inserting alone on SQLite)
                 cursor.execute(self.sql + f"{self.pk} BETWEEN %s AND %s ORDER BY {self.pk}", prepared + [low, high])
                 return
             for start in range(0, len(pks), 900):

@@ -540,7 +540,7 @@ def ledger_import(*, actor, plan: ImportPlan, filename: str = "", job_id: int | 
     batch = _Batch(actor=actor, now=timezone.now(), meta=current_meta())
     writes = len(plan.workers.create) + len(plan.workers.update) + len(plan.certificates.create) + len(plan.certificates.update)
     ticker = _Ticker(progress, writes)
-    writer = _WorkerWriter(batch)
+    writer = _WorkerWriter(batch)  # not the plan's households: it may have been made earlier; look them up afresh
     writer.add_households(plan.workers.create + plan.workers.update)
     for new in ahead(writer.prepare, chunks(plan.workers.create, BATCH)):
         writer.write(new)
@@ -580,7 +580,7 @@ _cleaned_values = operator.itemgetter(*WORKER_MODEL_FIELDS)
 
 @dataclass
 class _NewWorkers:
-    """One batch of new workers, converted for the database; the keys come from the INSERT."""
+    """One batch of new workers, converted for the database; `write` gives them their keys."""
 
     rows: list[PlannedRow]
     workers: list[list]
@@ -601,7 +601,7 @@ class _WorkerWriter:
         self.households: dict[str, Any] = {}  # household number -> primary key
         # What `_check_households` found moments ago in this transaction (`ImportPlan.households`);
         # numbers not in it are looked up.
-        self.checked = checked_households or {}
+        self.checked = {} if checked_households is None else checked_households
         self.workers = Inserter(Worker, _NEW_WORKER_FIELDS)
         # The "+" history record and the 登记 timeline line are copied from the new rows.
         self.history = Copier(Worker.history.model, Worker, [(f, f) for f in ["id", *_NEW_WORKER_FIELDS[:-1]]],

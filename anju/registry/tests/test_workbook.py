@@ -9,6 +9,8 @@ import json
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from anju.audit.models import AuditEvent
 from anju.lib import crypto
@@ -175,7 +177,11 @@ def test_households_are_joined_created_once_and_never_crossed(personas, tmp_path
     home = Household.objects.create(household_no="H-SS-1", region_id="350581001000")
     rows = [worker_row(i, 户编号=no, 与户主关系="户主" if i in (0, 2) else "子女")
             for i, no in enumerate(["H-NEW-1", "H-LAN-1", "H-SS-1", "H-SS-1", "H-NEW-1"])]
-    plan = import_book(read_workbook(write_xlsx(tmp_path / "h.xlsx", rows)), actor=personas.county)
+    with CaptureQueriesContext(connection) as queries:
+        plan = import_book(read_workbook(write_xlsx(tmp_path / "h.xlsx", rows)), actor=personas.county)
+    # Each number is looked up once, by the check; the write reuses what it found.
+    lookups = [q["sql"] for q in queries.captured_queries if 'FROM "registry_household" WHERE "household_no" IN' in q["sql"]]
+    assert len(lookups) == 2
     assert (plan.summary["created"], plan.summary["rejected"]) == (4, 1)
     assert [(e.row, e.column) for e in plan.errors] == [(3, "户编号")]
     assert Household.objects.count() == 3 and not lan.members.exists()
