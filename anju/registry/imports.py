@@ -227,8 +227,10 @@ class _Cleaner:
 
     def __enter__(self) -> _Cleaner:
         rows = sum(len(part) for part in self.parts)
+        # Load the region codes here, before forking or starting the thread: the cleaner must
+        # not open a database connection of its own.
+        region_exists("")
         if rows >= FORK_FROM_ROWS and "fork" in multiprocessing.get_all_start_methods():
-            region_exists("")  # load the region codes once, before forking
             _Cleaner._parts = (self.parts, self.today)
             self.pool = multiprocessing.get_context("fork").Pool(1)
             self.pending = [self.pool.apply_async(_clean_part, (i,)) for i in range(len(self.parts))]
