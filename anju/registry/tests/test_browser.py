@@ -8,6 +8,7 @@ import shutil
 
 import openpyxl
 import pytest
+from django.db import connections
 
 from anju.core.demo import DEMO_PASSWORD, seed_reference_users
 from anju.registry.models import Worker
@@ -34,6 +35,10 @@ def browser_page(live_server, regions_loaded, settings):
         page.set_default_timeout(15000)
         yield page
         browser.close()
+        # ORM calls made while Playwright's event loop runs in this thread use a connection of
+        # their own (asgiref's context-local storage); close it here, or PostgreSQL refuses to
+        # drop the test database at the end ("being accessed by other users").
+        connections.close_all()
 
 
 def login(page, base: str, username: str) -> None:
