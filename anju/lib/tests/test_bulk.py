@@ -25,6 +25,18 @@ def test_inserter_returns_keys_in_row_order_and_converts_values():
         (workers[0].pk, {"n": 1}, at), (workers[1].pk, {"n": 2}, at)]
 
 
+def test_inserter_keeps_awkward_text_exactly():
+    """Tabs, newlines, backslashes and a literal \\N survive (COPY's text format escapes them on
+    PostgreSQL), and None stays NULL."""
+    worker = make_worker(name="丙")
+    awkward = {"text": "a\tb\nc\\d \\N 末尾 ", "none": None}
+    at = timezone.make_aware(dt.datetime(2026, 11, 25, 11, 0))
+    inserter = Inserter(TimelineEvent, ["worker_id", "at", "kind", "actor_id", "data"])
+    inserter.insert([(worker.pk, at, "note\t\\N", None, awkward)])
+    line = TimelineEvent.objects.get(worker=worker)
+    assert (line.kind, line.actor_id, line.data) == ("note\t\\N", None, awkward)
+
+
 @pytest.mark.parametrize("pick", [[0, 1, 2], [0, 2], [2, 0]], ids=["one-run", "gap", "unordered"])
 def test_copier_derives_one_row_per_key(pick):
     workers = [make_worker(name=f"乙{i}") for i in range(3)]
