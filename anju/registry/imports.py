@@ -341,18 +341,27 @@ def _existing_workers(numbers: Iterable[str], hashes: dict[str, str] | None = No
     for numbers already hashed)."""
     hashes = hashes or {}
     by_hash = {hashes.get(n) or id_hash(n): n for n in numbers}
+    # Which hashes are stored (a first import finds none); then the stored workers themselves.
+    stored = [h for (h,) in _select_in(Worker, ["id_number_hash"], "id_number_hash", by_hash)]
     found: dict[str, Worker] = {}
-    table, column = Worker._meta.db_table, Worker._meta.get_field("id_number_hash").column
-    with connection.cursor() as cursor:
-        for chunk in chunks(list(by_hash), LOOKUP_CHUNK):
-            # Which hashes are stored, in one plain indexed query (a first import finds none);
-            # then the stored workers themselves.
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            stored = [h for (h,) in cursor.fetchall()]
-            if stored:
-                for worker in Worker.objects.filter(id_number_hash__in=stored).select_related("household"):
-                    found[by_hash[worker.id_number_hash]] = worker
+    for chunk in chunks(stored, LOOKUP_CHUNK):
+        for worker in Worker.objects.filter(id_number_hash__in=chunk).select_related("household"):
+            found[by_hash[worker.id_number_hash]] = worker
     return found
+
+
+def _select_in(model, fields: list[str], key: str, values: Iterable[Any]) -> list[tuple]:
+    """The `fields` of the rows whose `key` is one of `values`: one plain indexed query per chunk,
+    without the ORM's per-value preparation of an `__in` lookup or model instances."""
+    quote, meta = connection.ops.quote_name, model._meta
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field(key).column)} IN "
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(sorted(values), LOOKUP_CHUNK):
+            cursor.execute(sql + f"({', '.join(['%s'] * len(chunk))})", chunk)
+            rows += cursor.fetchall()
+    return rows
 
 
 def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
@@ -388,17 +397,9 @@ def _check_households(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRo
 
 
 def _stored_households(numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """Stored households by number: (key, region), in one plain indexed query per chunk."""
-    quote = connection.ops.quote_name
-    meta = Household._meta
-    columns = ", ".join(quote(meta.get_field(f).column) for f in ("household_no", "id", "region"))
-    found = {}
-    with connection.cursor() as cursor:
-        for chunk in chunks(sorted(numbers), LOOKUP_CHUNK):
-            cursor.execute(f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('household_no').column)} "
-                           f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            found.update((no, (pk, region)) for no, pk, region in cursor.fetchall())
-    return found
+    """Stored households by number: (key, region)."""
+    rows = _select_in(Household, ["household_no", "id", "region"], "household_no", numbers)
+    return {no: (pk, region) for no, pk, region in rows}
 
 
 def _classify_worker(outcome: Outcome, r: PlannedRow) -> None:
