@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "anju.regions",
     "anju.accounts",
     "anju.audit",
+    "anju.workflow",
     "anju.registry",
     "anju.employment",
     "anju.training",
