@@ -6,13 +6,14 @@ from typing import Any
 
 from anju.audit.middleware import current_meta
 from anju.audit.models import Action, AuditEvent
+from anju.lib.jsonutil import plain_decimal
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return plain_decimal(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "pk"):

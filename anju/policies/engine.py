@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from anju.lib.jsonutil import jsonable
 from anju.policies import facts as fact_catalogue
 from anju.policies import params as parameters
 from anju.policies.expressions import SqlContext, native_dates
@@ -53,18 +54,10 @@ class Evaluation:
     def trace(self) -> list[dict]:
         return [
             {"name": c.name, "label": {"zh": c.label_zh, "en": c.label_en}, "value": c.value, "passed": c.passed,
-             "exclusion": c.exclusion, "facts": {k: _json(v) for k, v in c.facts.items()},
-             "params": {k: _json(v) for k, v in c.params.items()}}
+             "exclusion": c.exclusion, "facts": {k: jsonable(v) for k, v in c.facts.items()},
+             "params": {k: jsonable(v) for k, v in c.params.items()}}
             for c in self.conditions
         ]
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def money(value: Decimal | None) -> Decimal | None:

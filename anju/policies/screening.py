@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop as N_
 from anju.accounts.models import department_labels
 from anju.lib.dates import months_between
 from anju.lib.dates import today as local_today
+from anju.lib.jsonutil import jsonable, plain_decimal
 from anju.policies import engine
 from anju.policies import params as parameters
 from anju.policies.expressions import BOOL, DATE, NUMBER, TEXT
@@ -223,7 +224,7 @@ def facts_from_ledger(subject: str, raw: dict[str, Any], on: dt.date) -> tuple[d
         if name in facts and not _same(facts[name], value):
             sources = ", ".join(sorted(k for k in ledger if name in LEDGER_FIELDS[k]))
             problems.append(_problem(name, N_("与台账字段 %(fields)s 推出的值（%(value)s）不一致。"),
-                                     fields=sources, value=engine._json(facts[name])))
+                                     fields=sources, value=jsonable(facts[name])))
         facts[name] = value
     return (facts, []) if not problems else ({}, problems)
 
@@ -327,7 +328,7 @@ def result_json(s: Screened) -> dict[str, Any]:
         "status": e.status,
         "in_force": s.in_force,
         "reason": None if s.in_force else "not in force",
-        "amount": None if e.amount is None else f"{e.amount:.2f}",
+        "amount": None if e.amount is None else plain_decimal(e.amount, places=2),
         "amount_pending": e.amount_pending,
         "amount_note": {"zh": p.amount_note.zh, "en": p.amount_note.en} if p.amount_note else None,
         "missing_facts": e.missing_facts,
@@ -342,7 +343,7 @@ def result_json(s: Screened) -> dict[str, Any]:
 
 
 def facts_json(facts: dict[str, Any]) -> dict[str, Any]:
-    return {k: engine._json(v) for k, v in sorted(facts.items())}
+    return {k: jsonable(v) for k, v in sorted(facts.items())}
 
 
 __all__ = ["SUBJECTS", "LEDGER_FIELDS", "facts_from_ledger", "screen", "applicable", "result_json", "parse_region", "parse_on"]

@@ -4,25 +4,16 @@ export. Parameter values are set by `anju.policies.params.parameter_set`."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
 from anju.audit.models import Action
 from anju.audit.services import audit_record
+from anju.lib.jsonutil import jsonable
 from anju.policies import engine
 from anju.policies.models import Decision, ScanJob
 from anju.policies.packs import Policy
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        # "800", not "800.0000": the same text on every database.
-        return f"{value.normalize():f}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 @transaction.atomic
@@ -36,8 +27,8 @@ def decision_record(*, actor, policy: Policy, subject_obj, on: dt.date) -> Decis
         policy_id=policy.id, policy_version=policy.version, policy_digest=policy.digest,
         subject_type=policy.subject, subject_id=subject_obj.pk, region_code=region, decided_on=on,
         status=evaluation.status, amount=evaluation.amount,
-        facts={k: _json(v) for k, v in evaluation.facts.items()},
-        params={k: _json(v) for k, v in evaluation.params.items()},
+        facts={k: jsonable(v) for k, v in evaluation.facts.items()},
+        params={k: jsonable(v) for k, v in evaluation.params.items()},
         trace=evaluation.trace(),
         created_by=actor,
     )

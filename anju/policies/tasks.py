@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from anju.lib.jsonutil import plain_decimal
 from anju.policies import engine
 from anju.policies.facts import SUBJECTS
 from anju.policies.models import ScanJob
@@ -95,7 +96,7 @@ def _run(job: ScanJob) -> None:
     for pk, region, amount in kept:
         key, name = names.get(pk, (str(pk), ""))
         results.append({"subject_id": pk, "key": key, "name": name, "region": region,
-                        "amount": None if amount is None else str(amount)})
+                        "amount": None if amount is None else plain_decimal(amount, places=2)})
     # More than MAX_RESULTS: the page says so (result_count > len(results)).
     ScanJob.objects.filter(pk=job.pk).update(
         status=ScanJob.Status.DONE, progress=100, result_count=count, result_total=total, results=results,

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anju.accounts.models import department_label
 from anju.accounts.permissions import ParameterPolicy, PolicyPolicy
 from anju.lib.i18n import is_english
+from anju.lib.jsonutil import plain_decimal
 from anju.policies import engine
 from anju.policies import params as parameters
 from anju.policies.expressions import BOOL, DATE, NUMBER
@@ -250,7 +251,7 @@ def parameter_detail(request, name):
                                  valid_from=data["valid_from"], value=data["value"], source=data["source"])
         messages.success(request, _("已设置 %(label)s：%(region)s 自 %(date)s 起为 %(value)s。") % {
             "label": parameter.label, "region": region_label(data["region"]), "date": data["valid_from"],
-            "value": _("未规定") if data["value"] is None else data["value"].normalize()})
+            "value": _("未规定") if data["value"] is None else plain_decimal(data["value"])})
         return redirect("policies:parameter_detail", name=parameter.name)
 
     today = _today()
@@ -297,7 +298,7 @@ def fact_text(subject: str, name: str, value: Any) -> str:
 
 def _number(value: Any) -> str:
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return plain_decimal(value)
     return str(value)
 
 

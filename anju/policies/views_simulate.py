@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.accounts.permissions import PolicyPolicy
+from anju.lib.jsonutil import plain_decimal
 from anju.policies import engine
 from anju.policies import params as parameters
 from anju.policies.packs import Policy, catalogue, get_policy
@@ -168,7 +169,7 @@ def simulate(request):
             where = overlap(policy, mine) or policy.issuing_region
             in_force = parameters.resolve_many(sorted(policy.params_read()), where.ljust(12, "0"), initial["on"])
             for name, value in in_force.items():
-                initial[f"p_{name}"] = "" if value is None else _plain(value)
+                initial[f"p_{name}"] = "" if value is None else plain_decimal(value)
         form = SimulateForm(initial=initial, user=request.user, policy=policy)
     return render(request, "policies/simulate.html", {
         "form": form, "policy": policy, "result": result, "jurisdiction": region_name((mine or "").ljust(12, "0")) if mine else _("全部地区"),
@@ -182,11 +183,6 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
-
-
 def _result(policy: Policy, sim: engine.Simulation) -> dict:
     language = translation.get_language()
     params = []
@@ -194,7 +190,7 @@ def _result(policy: Policy, sim: engine.Simulation) -> dict:
         decl = policy.parameters.get(name)
         before = sim.in_force.get(name)
         params.append({"name": name, "label": decl.label.text(language) if decl else name,
-                       "before": "—" if before is None else _plain(before), "after": "—" if after is None else _plain(after),
+                       "before": "—" if before is None else plain_decimal(before), "after": "—" if after is None else plain_decimal(after),
                        "changed": before != after})
     return {
         "region": region_name(sim.region_prefix.ljust(12, "0")) if sim.region_prefix else _("全部地区"),

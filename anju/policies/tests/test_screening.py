@@ -318,3 +318,20 @@ def test_public_page_in_english(packs):
     html = response.content.decode()
     assert "Temporary assistance for migrant workers in difficulty" in html
     assert "civil affairs bureau" in html.lower()
+
+
+def test_whole_numbers_come_back_plain_not_in_exponent_form(packs):
+    """20 contribution months are "20" in the facts and the trace, never "2E+1"; a parameter stored
+    with four decimals (800.0000) is "800"; amounts keep their cents."""
+    body = screen({**QUALIFIES, "ui_contribution_months": 20, "lost_job_involuntarily": True,
+                   "unemployment_registered": True, "seeking_work": True})
+    assert body["facts"]["ui_contribution_months"] == "20"
+    trace = result(body, "shishi-unemployment-benefit")["trace"]
+    read = {k: v for c in trace for k, v in c["facts"].items()}
+    assert read["ui_contribution_months"] == "20"
+    assert result(body)["amount"] == "2400.00"
+    assert "E+" not in json.dumps(body)
+    post_rule = screen({"temporary_post": True, "contract_months": 6, "monthly_pay": 1800},
+                       region="140702000000", subject="hire")
+    wage = next(c for c in result(post_rule, "jinzhong-temporary-post")["trace"] if c["name"] == "pays_minimum_wage")
+    assert wage["params"] == {"min_wage_monthly": "1700"} and wage["facts"] == {"monthly_pay": "1800"}

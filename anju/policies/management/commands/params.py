@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from anju.accounts.permissions import ParameterPolicy
+from anju.lib.jsonutil import plain_decimal
 from anju.policies import params as parameters
 from anju.policies.forms import clean_region_prefix, parse_value, region_label
 from anju.policies.models import Parameter
@@ -36,7 +37,7 @@ def _date(text: str, option: str) -> dt.date:
 
 
 def _shown(value) -> str:
-    return "no amount" if value is None else f"{value.normalize():f}"
+    return "no amount" if value is None else plain_decimal(value)
 
 
 def _message(exc: ValidationError) -> str:
