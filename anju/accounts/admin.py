@@ -19,12 +19,12 @@ class DepartmentAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "role", "jurisdiction", "department", "is_active", "last_login")
     list_filter = ("role", "is_active", "department__kind")
-    search_fields = ("username", "display_name", "jurisdiction")
+    search_fields = ("username", "display_name", "jurisdiction", "organisation_uscc")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("安居：角色与管辖范围"), {"fields": ("display_name", "role", "jurisdiction", "department")}),
+        (_("安居：角色与管辖范围"), {"fields": ("display_name", "role", "jurisdiction", "department", "organisation_uscc")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        (_("安居：角色与管辖范围"), {"fields": ("display_name", "role", "jurisdiction", "department")}),
+        (_("安居：角色与管辖范围"), {"fields": ("display_name", "role", "jurisdiction", "department", "organisation_uscc")}),
     )

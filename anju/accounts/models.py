@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from anju.lib.identifiers import IdentifierError, validate_uscc
 from anju.regions.codes import PREFIX_RE
 
 
@@ -65,6 +66,14 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("财政经办人员")
     INSPECTOR = "inspector", _("劳动保障监察员")
     AUDITOR = "auditor", _("审计人员（只读）")
+    # Accounts of organisations, not of departments: owner-scoped (see OWNER_SCOPED_ROLES).
+    EMPLOYER_USER = "employer_user", _("单位人事/用工单位经办人")
+    CONTRACTOR_USER = "contractor_user", _("施工总承包单位劳资专管员")
+
+
+# Roles whose account belongs to an organisation (named by its unified social credit code): they
+# see only that organisation's records, inside their jurisdiction.
+OWNER_SCOPED_ROLES = frozenset({Role.EMPLOYER_USER, Role.CONTRACTOR_USER})
 
 
 def validate_jurisdiction(value: str) -> None:
@@ -73,8 +82,10 @@ def validate_jurisdiction(value: str) -> None:
 
 
 class User(AbstractUser):
-    """A staff account. `jurisdiction` is the division-code prefix it may see; empty = everywhere
-    (administrators and auditors only)."""
+    """A staff account, or an employer's or general contractor's account. `jurisdiction` is the
+    division-code prefix it may see; empty = everywhere (administrators and auditors only).
+    `organisation_uscc` names the organisation an employer or contractor account belongs to
+    (a credit code, not a foreign key: accounts sits below employment)."""
 
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.TOWN_OFFICER)
     department = models.ForeignKey(
@@ -85,10 +96,22 @@ class User(AbstractUser):
         help_text=_("例如 3505 泉州市、350581 石狮市、350581001 某街道；留空表示全部（仅管理员、审计）。"),
     )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    organisation_uscc = models.CharField(
+        _("所属单位统一社会信用代码"), max_length=18, blank=True, db_index=True,
+        help_text=_("用人单位、施工总承包单位的账号必填，只能查看本单位的记录；工作人员账号留空。"),
+    )
 
     class Meta:
         verbose_name = _("工作人员")
         verbose_name_plural = _("工作人员")
+        constraints = [
+            # An organisation's account always names its organisation; a staff account never does.
+            models.CheckConstraint(
+                condition=(models.Q(role__in=sorted(OWNER_SCOPED_ROLES)) & ~models.Q(organisation_uscc=""))
+                | (~models.Q(role__in=sorted(OWNER_SCOPED_ROLES)) & models.Q(organisation_uscc="")),
+                name="user_organisation_iff_owner_role",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -97,6 +120,16 @@ class User(AbstractUser):
         super().clean()
         if not self.jurisdiction and self.role not in (Role.ADMIN, Role.AUDITOR):
             raise ValidationError({"jurisdiction": _("除管理员和审计人员外，必须指定管辖范围。")})
+        if self.role in OWNER_SCOPED_ROLES:
+            if not self.organisation_uscc:
+                raise ValidationError({"organisation_uscc": _("用人单位或施工总承包单位的账号必须填写所属单位的统一社会信用代码。")})
+            try:
+                self.organisation_uscc = validate_uscc(self.organisation_uscc)
+            except IdentifierError:
+                raise ValidationError({"organisation_uscc": _(
+                    "所属单位的统一社会信用代码不正确（应为 18 位，末位校验码须正确）。")}) from None
+        elif self.organisation_uscc:
+            raise ValidationError({"organisation_uscc": _("工作人员账号不属于任何单位，请清空所属单位统一社会信用代码。")})
 
 
 def _token_default_expiry():

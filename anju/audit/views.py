@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts.permissions import AuditPolicy
+from anju.audit.permissions import AuditPolicy
 from anju.audit.models import Action, AuditEvent
 from anju.regions.codes import prefix_q
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from anju.accounts.permissions import AuditPolicy, WorkerPolicy
+from anju.audit.permissions import AuditPolicy
+from anju.registry.permissions import WorkerPolicy
 from anju.regions.selectors import region_path
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop as N_
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, create_model
 
-from anju.accounts.permissions import WorkerPolicy
+from anju.registry.permissions import WorkerPolicy
 from anju.api.errors import ApiError, ErrorOut, text_problems
 from anju.registry.choices import DifficultyType, Education, EmploymentStatus, Gender, Relation
 from anju.registry.filters import WorkerFilter

@@ -5,38 +5,28 @@ from __future__ import annotations
 from django.db.models import CharField, F, Func, QuerySet
 from django.http import Http404
 
-from anju.accounts.permissions import WorkerPolicy
-from anju.regions.codes import PREFIX_RE, prefix_q, significant_prefix
+from anju.accounts.permissions import narrower_scope
+from anju.regions.codes import prefix_q
 from anju.registry.models import Worker
+from anju.registry.permissions import WorkerPolicy
+
+__all__ = ["get_worker_for_user", "narrower_scope", "search_workers", "workers_for_user"]
 
 
 def workers_for_user(user, *, within: str = "", region_index: bool = True) -> QuerySet[Worker]:
     """Workers the user may see; `within` narrows to a division prefix (one range, not two, so
     the database has a single bound to plan with). `region_index=False` keeps SQLite from
     choosing the region index for a page query: with no statistics on ranges it takes it even
-    when the range is most of the table and then sorts it all (see docs/benchmarks.md)."""
-    if not WorkerPolicy.can(user, "view"):
-        return Worker.objects.none()
-    scope = narrower_scope(user.jurisdiction, within)
+    when the range is most of the table and then sorts it all (see docs/benchmarks.md).
+
+    The ledger list, its export, the API and the dashboard all read through this function, so
+    they scope alike: the same prefix as `WorkerPolicy.can_on` (`Policy.visible_prefix`)."""
+    scope = WorkerPolicy.visible_prefix(user, "view", within=within)
     if scope is None:
         return Worker.objects.none()
     if region_index:
         return Worker.objects.filter(prefix_q("residence_region_id", scope))
     return Worker.objects.alias(_region=NoIndex(F("residence_region_id"), output_field=CharField())).filter(prefix_q("_region", scope))
-
-
-def narrower_scope(jurisdiction: str, within: str) -> str | None:
-    """The narrower of two prefixes; None when they do not overlap."""
-    within = (within or "").strip()
-    if len(within) == 12:
-        within = significant_prefix(within)
-    if not within:
-        return jurisdiction
-    if not PREFIX_RE.match(within):
-        return None
-    if jurisdiction.startswith(within):
-        return jurisdiction
-    return within if within.startswith(jurisdiction) else None
 
 
 class NoIndex(Func):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anju.accounts.permissions import WorkerPolicy
+from anju.registry.permissions import WorkerPolicy
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib import crypto

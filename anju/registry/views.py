@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.accounts.permissions import WorkerPolicy
+from anju.registry.permissions import WorkerPolicy
 from anju.regions.selectors import region_name
 from anju.regions.widgets import RegionPicker
 from anju.registry import services

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from anju.accounts.permissions import WorkerPolicy
+from anju.registry.permissions import WorkerPolicy
 from anju.lib.identifiers import make_id_number
 from anju.registry import exports
 from anju.registry.filters import WorkerFilter

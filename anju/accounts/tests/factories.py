@@ -39,3 +39,8 @@ def make_personas() -> SimpleNamespace:
         auditor=UserFactory(username="t-auditor", role=Role.AUDITOR, jurisdiction=""),
         admin=UserFactory(username="t-admin", role=Role.ADMIN, jurisdiction="", is_superuser=True, is_staff=True),
     )
+
+
+def organisation_user(username: str, role: str, uscc: str, *, jurisdiction: str = "350581") -> User:
+    """An employer's or general contractor's account (owner-scoped)."""
+    return UserFactory(username=username, role=role, jurisdiction=jurisdiction, organisation_uscc=uscc)

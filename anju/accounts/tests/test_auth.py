@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from anju.accounts.permissions import WorkerPolicy
 from anju.accounts.tests.factories import PASSWORD
 from anju.audit.models import AuditEvent
+from anju.registry.permissions import WorkerPolicy
 from anju.registry.tests.factories import make_worker
 
 

@@ -144,7 +144,7 @@ class Command(BaseCommand):
                     raise UsageError(f"unknown or inactive user '{username}'")
                 region = scope(region, user)
             if reveal:
-                from anju.accounts.permissions import WorkerPolicy
+                from anju.registry.permissions import WorkerPolicy
 
                 if not WorkerPolicy.can(user, "reveal"):
                     raise UsageError(f"user '{username}' may not see full ID numbers")

@@ -1,0 +1,32 @@
+"""Who may do what to the ledger's records (see anju.accounts.permissions for the base)."""
+
+from __future__ import annotations
+
+from anju.accounts.models import Role
+from anju.accounts.permissions import STAFF, Policy
+
+_LEDGER_WRITERS = frozenset({Role.ADMIN, Role.COUNTY_OFFICER, Role.TOWN_OFFICER})
+_LEDGER_REVEAL = frozenset({Role.ADMIN, Role.COUNTY_OFFICER, Role.TOWN_OFFICER, Role.INSPECTOR, Role.CIVIL_AFFAIRS})
+
+
+class WorkerPolicy(Policy):
+    """A worker's personal record. No owner: employer and contractor users never see the ledger
+    (what an employer may see of its own staff comes through its hires, under its own policy)."""
+
+    model_label = "worker"
+    actions = {
+        "view": STAFF,
+        "create": _LEDGER_WRITERS,
+        "change": _LEDGER_WRITERS,
+        "verify": _LEDGER_WRITERS,
+        "reveal": _LEDGER_REVEAL,
+        "import": _LEDGER_WRITERS,
+        "export": STAFF,
+        # Full ID numbers in a file leave the system: county level and up only.
+        "export_full": frozenset({Role.ADMIN, Role.COUNTY_OFFICER}),
+    }
+    region_field = "residence_region_id"
+
+    @classmethod
+    def region_of(cls, obj) -> str | None:
+        return obj.residence_region_id
