@@ -34,6 +34,8 @@ cat <<MSG
     quanzhou-hrss     city officer, 泉州市
     lanxian-hrss      county officer, 岚县
     shishi-civil, shishi-union, shishi-finance, shishi-inspector
+    shishi-employer   employer HR clerk, own organisation only
+    shishi-contractor general contractor's payroll supervisor, own organisation only
     auditor           read-only, audit log
     admin             administrator
   Press Ctrl-C to stop.

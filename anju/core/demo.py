@@ -58,7 +58,20 @@ DEMO_USERS = [
     ("shishi-inspector", Role.INSPECTOR, "350581", "shishi-hrss", "石狮市劳动保障监察员"),
     ("lanxian-hrss", Role.COUNTY_OFFICER, "141127", "lanxian-hrss", "岚县人社局 经办员"),
     ("auditor", Role.AUDITOR, "", None, "审计人员"),
+    # Owner-scoped accounts: they see their own organisation only (see DEMO_ORGANISATIONS).
+    ("shishi-employer", Role.EMPLOYER_USER, "350581", None, "石狮市鸿达服装有限公司 人事专员"),
+    ("shishi-contractor", Role.CONTRACTOR_USER, "350581", None, "石狮建工集团有限公司 劳资专管员"),
 ]
+
+# The organisations of the owner-scoped demo users: an employer, and a general contractor of
+# construction projects (施工总承包单位). Fixed credit codes, valid under GB 32100.
+DEMO_ORGANISATIONS = {
+    # username: (credit code, name, region, size, industry, staff)
+    "shishi-employer": (make_uscc("91350581MA2Y1HD7K"), "石狮市鸿达服装有限公司", "350581001000",
+                        SizeClass.SMALL, "纺织服装", 86),
+    "shishi-contractor": (make_uscc("91350581MA2Y1JG3P"), "石狮建工集团有限公司", "350581002000",
+                          SizeClass.LARGE, "建筑", 1450),
+}
 
 DEPARTMENTS = [
     ("quanzhou-hrss", DepartmentKind.HRSS, "350500000000", "泉州市人力资源和社会保障局"),
@@ -85,11 +98,17 @@ DEPARTMENTS = [
 def seed_reference_users() -> int:
     for code, kind, region, name in DEPARTMENTS:
         Department.objects.update_or_create(code=code, defaults={"kind": kind, "region_id": region, "name": name})
+    organisations = {}
+    for username, (uscc, name, region, size, industry, staff) in DEMO_ORGANISATIONS.items():
+        Employer.objects.get_or_create(uscc=uscc, defaults={"name": name, "region_id": region, "size_class": size,
+                                                            "industry": industry, "staff_count": staff})
+        organisations[username] = uscc
     created = 0
     for username, role, jurisdiction, dept, display in DEMO_USERS:
         user, was_created = User.objects.get_or_create(
             username=username,
             defaults={"role": role, "jurisdiction": jurisdiction, "display_name": display,
+                      "organisation_uscc": organisations.get(username, ""),
                       "department": Department.objects.filter(code=dept).first() if dept else None,
                       "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN},
         )
@@ -243,6 +262,8 @@ def seed_extras(*, limit: int) -> None:
                       "staff_count": {"micro": 8, "small": 45, "medium": 260, "large": 1200}[size] + rng.randrange(0, 20)},
         )
         employers.append(employer)
+    # The demo organisations' accounts have something of their own to see: staff hired there.
+    employers += Employer.objects.filter(uscc__in=[o[0] for o in DEMO_ORGANISATIONS.values()])
     town_staff = {"350581": User.objects.filter(username="shishi-town").first(),
                   "141127": User.objects.filter(username="lanxian-hrss").first()}
     for employer in employers:

@@ -23,9 +23,26 @@ def test_seed_demo_is_idempotent_and_realistic(db):
     assert any(w.difficulty_mask for w in workers) and any(w.household_id for w in workers)
     assert EmployerYear.objects.exists()
     for username in ("admin", "quanzhou-hrss", "shishi-hrss", "shishi-town", "shishi-civil", "shishi-union",
-                     "shishi-finance", "shishi-inspector", "lanxian-hrss", "auditor"):
+                     "shishi-finance", "shishi-inspector", "lanxian-hrss", "auditor", "shishi-employer",
+                     "shishi-contractor"):
         user = authenticate(RequestFactory().post("/"), username=username, password="anju-demo")
         assert user is not None, username
     assert User.objects.get(username="shishi-town").jurisdiction == "350581001"
     call_command("seed-demo", "--workers", "90")
     assert Worker.objects.count() == 90
+
+
+def test_demo_organisation_accounts_see_their_own_organisation_only(db):
+    from anju.core.demo import seed_reference_users
+    from anju.employment.permissions import EmployerPolicy
+    from anju.registry.selectors import workers_for_user
+
+    call_command("seed-demo", "--workers", "30")
+    for username in ("shishi-employer", "shishi-contractor"):
+        user = User.objects.get(username=username)
+        user.full_clean()  # a valid credit code, required for the role
+        own = Employer.objects.get(uscc=user.organisation_uscc)
+        assert own.region_id.startswith(user.jurisdiction)
+        assert list(EmployerPolicy.scope(user, Employer.objects.all())) == [own]
+        assert not workers_for_user(user).exists()
+    assert seed_reference_users() == 0
