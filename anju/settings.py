@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "anju.regions",
     "anju.accounts",
     "anju.audit",
+    "anju.params",
     "anju.workflow",
     "anju.registry",
     "anju.employment",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "anju.core.context_processors.anju",
+                "anju.workflow.context_processors.bell",
             ],
         },
     }
@@ -199,6 +201,15 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Outbox: SMS to workers and employers. Development writes them to the log; production names the
+# HTTP gateway (anju.workflow.outbox.HttpGatewaySender) and its URL and token.
+ANJU_SMS_SENDER = env("ANJU_SMS_SENDER") or "anju.workflow.outbox.ConsoleSender"
+ANJU_SMS_GATEWAY_URL = env("ANJU_SMS_GATEWAY_URL") or ""
+ANJU_SMS_GATEWAY_TOKEN = env("ANJU_SMS_GATEWAY_TOKEN") or ""
+ANJU_SMS_DAILY_LIMIT = int(env("ANJU_SMS_DAILY_LIMIT") or 10)  # per phone number and day
+ANJU_SMS_MAX_ATTEMPTS = int(env("ANJU_SMS_MAX_ATTEMPTS") or 3)
+ANJU_SMS_RETRY_SECONDS = int(env("ANJU_SMS_RETRY_SECONDS") or 60)  # doubled after each failure
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/anju.html"
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"

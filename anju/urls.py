@@ -11,6 +11,8 @@ urlpatterns = [
     path("regions/", include("anju.regions.urls")),
     path("ledger/", include("anju.registry.urls")),
     path("audit/", include("anju.audit.urls")),
+    path("workflow/", include("anju.workflow.urls")),
+    path("policies/parameters/", include("anju.params.urls")),
     path("policies/", include("anju.policies.urls")),
     path("check/", include("anju.policies.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

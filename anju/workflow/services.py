@@ -1,0 +1,254 @@
+"""Writes of the deadline engine: opening, pausing, resuming and closing tasks, and the sweep that
+raises warnings (70 %, 90 % of the time), marks tasks overdue and escalates them to the
+supervising role. Messages go through the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
+
+from anju.accounts.models import User
+from anju.audit.models import Action
+from anju.audit.services import audit_record
+from anju.lib.dates import today
+from anju.lib.workdays import WorkCalendar, add_working_days, working_days_between
+from anju.regions.codes import in_prefix
+from anju.workflow import outbox
+from anju.workflow.calendar import work_calendar
+from anju.workflow.models import OPEN_STATES, Alert, TaskPause, TaskState, WorkTask
+from anju.workflow.permissions import TaskPolicy
+from anju.workflow.steps import get_step
+
+WARN_RATIO = 0.7
+URGENT_RATIO = 0.9
+BULK = 5000
+
+
+class TaskError(Exception):
+    """A task cannot make this move (closed already, not yours, not paused)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who owes the work: the department kind and role acting in `region_code`, and who
+    supervises it."""
+
+    step: str
+    department_kind: str
+    role: str
+    working_days: int
+    supervisor_role: str = ""
+
+
+def _dates(opened_on: dt.date, working_days: int, calendar: WorkCalendar) -> dict:
+    due = add_working_days(opened_on, working_days, calendar)
+    return {
+        "due_on": due,
+        "warn_on": add_working_days(opened_on, max(1, math.ceil(working_days * WARN_RATIO)), calendar),
+        "urgent_on": add_working_days(opened_on, max(1, math.ceil(working_days * URGENT_RATIO)), calendar),
+        "calendar_fallback": bool(calendar.fallback_years(opened_on, due)),
+    }
+
+
+def task_build(*, assignment: Assignment, subject_type: str, subject_id: int, subject_label: str,
+               region_code: str, parent: tuple[str, int] | None = None, opened_at: dt.datetime | None = None,
+               calendar: WorkCalendar | None = None) -> WorkTask:
+    """An unsaved task (for `tasks_open`); dates computed from the calendar."""
+    opened_at = opened_at or timezone.now()
+    opened_on = timezone.localdate(opened_at)
+    return WorkTask(
+        step=assignment.step, subject_type=subject_type, subject_id=subject_id,
+        subject_label=subject_label[:120], region_code=region_code,
+        parent_type=parent[0] if parent else "", parent_id=parent[1] if parent else None,
+        department_kind=assignment.department_kind, role=assignment.role,
+        supervisor_role=assignment.supervisor_role, working_days=assignment.working_days,
+        opened_at=opened_at, opened_on=opened_on,
+        **_dates(opened_on, assignment.working_days, calendar or work_calendar()),
+    )
+
+
+def tasks_open(tasks: Iterable[WorkTask]) -> int:
+    """Save many built tasks at once (the caller's transaction; audited by the caller as one
+    event for the batch, e.g. the round that opened them)."""
+    count, batch = 0, []
+    for task in tasks:
+        batch.append(task)
+        if len(batch) >= BULK:
+            WorkTask.objects.bulk_create(batch)
+            count, batch = count + len(batch), []
+    if batch:
+        WorkTask.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+@transaction.atomic
+def task_open(*, actor, **kwargs) -> WorkTask:
+    task = task_build(**kwargs)
+    task.full_clean()
+    task.save()
+    audit_record(actor=actor, action=Action.CREATE, obj=task, region_code=task.region_code,
+                 detail={"step": task.step, "due_on": task.due_on})
+    return task
+
+
+def _locked(task: WorkTask) -> WorkTask:
+    return WorkTask.objects.select_for_update().get(pk=task.pk)
+
+
+@transaction.atomic
+def task_close(*, actor, task: WorkTask, outcome: str, state: str = TaskState.DONE, note: str = "") -> WorkTask:
+    """Close a task as done, returned or cancelled. Only the role, jurisdiction and department
+    kind the task names may; closing twice is refused."""
+    if state not in (TaskState.DONE, TaskState.RETURNED, TaskState.CANCELLED):
+        raise ValueError(state)
+    task = _locked(task)
+    if not TaskPolicy.can_act(actor, task):
+        raise TaskError(N_("您不是该事项的承办人，不能办结。"))
+    if not task.is_open:
+        raise TaskError(N_("该事项已经办结，不能重复办结。"))
+    now = timezone.now()
+    if task.state == TaskState.PAUSED:
+        _end_pause(task, actor=actor, at=now)
+    task.state, task.closed_at, task.closed_by = state, now, actor
+    task.outcome = (outcome + (f"：{note}" if note else ""))[:200]
+    task.save(update_fields=["state", "closed_at", "closed_by", "outcome", "due_on", "warn_on", "urgent_on",
+                             "paused_at"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=task, region_code=task.region_code,
+                 changes={"state": (TaskState.OPEN, state)}, detail={"outcome": task.outcome})
+    return task
+
+
+@transaction.atomic
+def task_pause(*, actor, task: WorkTask, reason: str) -> WorkTask:
+    task = _locked(task)
+    if not TaskPolicy.can_act(actor, task):
+        raise TaskError(N_("您不是该事项的承办人，不能暂停。"))
+    if task.state != TaskState.OPEN:
+        raise TaskError(N_("只有待办中的事项可以暂停。"))
+    now = timezone.now()
+    TaskPause.objects.create(task=task, paused_at=now, reason=reason[:200], paused_by=actor)
+    task.state, task.paused_at = TaskState.PAUSED, now
+    task.save(update_fields=["state", "paused_at"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=task, region_code=task.region_code,
+                 changes={"state": (TaskState.OPEN, TaskState.PAUSED)}, detail={"reason": reason})
+    return task
+
+
+@transaction.atomic
+def task_resume(*, actor, task: WorkTask) -> WorkTask:
+    task = _locked(task)
+    if not TaskPolicy.can_act(actor, task):
+        raise TaskError(N_("您不是该事项的承办人，不能恢复。"))
+    if task.state != TaskState.PAUSED:
+        raise TaskError(N_("该事项没有暂停。"))
+    pause = _end_pause(task, actor=actor, at=timezone.now())
+    task.state = TaskState.OPEN
+    task.save(update_fields=["state", "paused_at", "due_on", "warn_on", "urgent_on"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=task, region_code=task.region_code,
+                 changes={"state": (TaskState.PAUSED, TaskState.OPEN), "due_on": (None, task.due_on)},
+                 detail={"paused_working_days": pause.working_days})
+    return task
+
+
+def _end_pause(task: WorkTask, *, actor, at: dt.datetime) -> TaskPause:
+    """Close the open pause; the deadlines move by the working days it lasted (a pause begun and
+    ended on the same day moves nothing)."""
+    calendar = work_calendar()
+    pause = task.pauses.filter(resumed_at__isnull=True).order_by("-paused_at").first()
+    shift = working_days_between(timezone.localdate(pause.paused_at), timezone.localdate(at), calendar)
+    pause.resumed_at, pause.resumed_by, pause.working_days = at, actor, max(0, shift)
+    pause.save(update_fields=["resumed_at", "resumed_by", "working_days"])
+    if shift > 0:
+        task.due_on = add_working_days(task.due_on, shift, calendar)
+        task.warn_on = add_working_days(task.warn_on, shift, calendar)
+        task.urgent_on = add_working_days(task.urgent_on, shift, calendar)
+    task.paused_at = None
+    return pause
+
+
+def close_open_tasks_for(*, actor, step: str, subject_type: str, subject_id: int, outcome: str) -> int:
+    """Close the actor's open tasks of `step` about one record (e.g. a visit recorded closes the
+    verification task of that worker). Tasks the actor may not close stay open. Returns how many."""
+    closed = 0
+    for task in WorkTask.objects.filter(step=step, subject_type=subject_type, subject_id=subject_id,
+                                        state__in=OPEN_STATES):
+        if TaskPolicy.can_act(actor, task):
+            task_close(actor=actor, task=task, outcome=outcome)
+            closed += 1
+    return closed
+
+
+# The sweep --------------------------------------------------------------------------------------
+_LEVELS = (
+    # (alert, which date has passed, message to the acting users)
+    (Alert.WARNING, "warn_on__lte", N_("您有 %(count)s 项「%(step)s」待办已用去七成办理时限，请及时办理。")),
+    (Alert.URGENT, "urgent_on__lte", N_("您有 %(count)s 项「%(step)s」待办已用去九成办理时限，即将到期。")),
+    (Alert.OVERDUE, "due_on__lt", N_("您有 %(count)s 项「%(step)s」待办已超过办理期限。")),
+)
+ESCALATION = N_("%(region)s 有 %(count)s 项「%(step)s」待办已超期，请督办。")
+
+
+@transaction.atomic
+def deadlines_sweep(*, on: dt.date | None = None) -> dict[str, int]:
+    """Raise each open (not paused) task to the alert level its dates have reached, and tell the
+    people concerned: one message per user, level and step (not one per task). Overdue tasks with
+    a supervising role are escalated to that role in the same jurisdiction. Idempotent."""
+    on = on or today()
+    counts: dict[str, int] = {}
+    base = WorkTask.objects.filter(state=TaskState.OPEN)
+    # Highest level first, so a task that jumped several levels since the last sweep is told once.
+    for level, passed, text in reversed(_LEVELS):
+        qs = base.filter(alert__lt=level, **{passed: on})
+        groups = list(qs.values("step", "role", "region_code", "department_kind").annotate(n=Count("id")))
+        counts[Alert(level).name.lower()] = qs.update(alert=level)
+        _notify(groups, text, level=level, role_key="role")
+    overdue = base.filter(alert=Alert.OVERDUE, due_on__lt=on).exclude(supervisor_role="")
+    groups = list(overdue.values("step", "supervisor_role", "region_code").annotate(n=Count("id")))
+    counts["escalated"] = overdue.update(alert=Alert.ESCALATED)
+    _notify(groups, ESCALATION, level=Alert.ESCALATED, role_key="supervisor_role")
+    return counts
+
+
+def _notify(groups: list[dict], text: str, *, level: int, role_key: str) -> None:
+    if not groups:
+        return
+    roles = {g[role_key] for g in groups}
+    users = list(User.objects.filter(is_active=True, role__in=roles).exclude(jurisdiction="")
+                 .select_related("department"))
+    per_user: dict[tuple[int, str], int] = defaultdict(int)
+    regions: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for g in groups:
+        for user in users:
+            if user.role != g[role_key] or not in_prefix(g["region_code"], user.jurisdiction):
+                continue
+            if role_key == "role" and user.department and user.department.kind != g["department_kind"]:
+                continue
+            per_user[(user.pk, g["step"])] += g["n"]
+            regions[(user.pk, g["step"])].add(g["region_code"][:9])
+    by_pk = {u.pk: u for u in users}
+    for (pk, step), n in per_user.items():
+        outbox.message_to_user(
+            user=by_pk[pk], kind=f"task.{Alert(level).name.lower()}", text=text,
+            params={"count": n, "step": get_step(step).label, "region": _region_names(regions[(pk, step)])},
+            link="/workflow/queue/" if role_key == "role" else "/workflow/supervise/",
+        )
+
+
+def _region_names(prefixes: set[str]) -> str:
+    from anju.regions.models import Region
+
+    names = list(Region.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes]).values_list("name", flat=True)[:3])
+    return "、".join(names) + ("等" if len(prefixes) > 3 else "")
