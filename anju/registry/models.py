@@ -12,10 +12,10 @@ from anju.registry.choices import (
     EmploymentStatus,
     Gender,
     Relation,
-    TimelineKind,
     VisitResult,
     types_of,
 )
+from anju.registry.timeline import KIND_MAX_LENGTH, timeline_kind_choices
 
 
 class Household(models.Model):
@@ -189,12 +189,14 @@ class VerificationVisit(models.Model):
 
 
 class TimelineEvent(models.Model):
-    """One line on a worker's timeline. Other apps add their own kinds (applications, placements,
-    cases) through `registry.services.timeline_add`."""
+    """One line on a worker's timeline. Other apps register their own kinds (applications,
+    placements, cases) with `registry.timeline.register_timeline_kind` and write lines through
+    `registry.services.timeline_add`."""
 
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(_("时间"), db_index=True)
-    kind = models.CharField(_("类别"), max_length=20, choices=TimelineKind.choices)
+    # Callable choices: the registered kinds, so a service's new kind needs no migration here.
+    kind = models.CharField(_("类别"), max_length=KIND_MAX_LENGTH, choices=timeline_kind_choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anju.registry.permissions import WorkerPolicy
 from anju.regions.selectors import region_name
 from anju.regions.widgets import RegionPicker
 from anju.registry import services
@@ -16,6 +15,8 @@ from anju.registry.choices import DifficultyType, EmploymentStatus, Gender
 from anju.registry.filters import WorkerFilter
 from anju.registry.forms import CertificateForm, VisitForm, WorkerForm
 from anju.registry.paginators import CappedPaginator
+from anju.registry.panels import worker_panels
+from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import get_worker_for_user, workers_for_user
 from anju.registry.services import (
     LedgerError,
@@ -129,6 +130,8 @@ def worker_detail(request, pk):
         "hires": worker.hires.select_related("employer")[:20],
         "can": WorkerPolicy.allowed_actions(request.user),
         "difficulty_choices": DifficultyType.choices,
+        # What other apps add to the page (policies, applications, cases): registry.panels.
+        "panels": worker_panels(request, worker),
     }
     return render(request, "registry/worker_detail.html", context)
 
