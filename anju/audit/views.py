@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.audit.permissions import AuditPolicy
 from anju.audit.models import Action, AuditEvent
+from anju.audit.permissions import AuditPolicy
 from anju.regions.codes import prefix_q
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from anju.audit.permissions import AuditPolicy
-from anju.registry.permissions import WorkerPolicy
 from anju.regions.selectors import region_path
+from anju.registry.permissions import WorkerPolicy
 
 
 def anju(request):

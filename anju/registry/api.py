@@ -17,11 +17,11 @@ from django.utils.translation import gettext_noop as N_
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, create_model
 
-from anju.registry.permissions import WorkerPolicy
 from anju.api.errors import ApiError, ErrorOut, text_problems
 from anju.registry.choices import DifficultyType, Education, EmploymentStatus, Gender, Relation
 from anju.registry.filters import WorkerFilter
 from anju.registry.models import Worker
+from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import get_worker_for_user, workers_for_user
 from anju.registry.services import worker_create, worker_reveal_id, worker_update
 from anju.registry.validation import Problem, clean_worker

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from anju.registry.permissions import WorkerPolicy
 from anju.lib.identifiers import make_id_number
 from anju.registry import exports
 from anju.registry.filters import WorkerFilter
 from anju.registry.models import ImportJob
+from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import workers_for_user
 from anju.registry.tasks import commit_import, validate_import
 from anju.registry.workbook import (

@@ -14,8 +14,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from anju.registry.permissions import WorkerPolicy
 from anju.registry.imports import import_book, plan_import
+from anju.registry.permissions import WorkerPolicy
 from anju.registry.workbook import WorkbookError, read_workbook, write_error_report
 
 EXIT_REJECTED = 3
