@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "anju.registry"
     verbose_name = _("台账")
+
+    def ready(self) -> None:
+        from anju.registry import workflow_steps
+
+        workflow_steps.register()

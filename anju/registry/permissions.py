@@ -30,3 +30,18 @@ class WorkerPolicy(Policy):
     @classmethod
     def region_of(cls, obj) -> str | None:
         return obj.residence_region_id
+
+
+class RoundPolicy(Policy):
+    """Verification rounds: county officers schedule them for their jurisdiction; staff who may see
+    the ledger follow their progress."""
+
+    model_label = "verification_round"
+    actions = {
+        "view": STAFF,
+        "schedule": frozenset({Role.ADMIN, Role.COUNTY_OFFICER}),
+    }
+
+    @classmethod
+    def region_of(cls, obj) -> str | None:
+        return obj.region_prefix.ljust(12, "0")

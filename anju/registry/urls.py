@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anju.registry import views, views_workbook
+from anju.registry import views, views_rounds, views_workbook
 
 app_name = "registry"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/visit/", views.visit_create, name="visit_create"),
     path("<int:pk>/reveal/", views.worker_reveal, name="worker_reveal"),
     path("<int:pk>/certificates/new/", views.certificate_create, name="certificate_create"),
+    path("rounds/", views_rounds.round_list, name="round_list"),
+    path("rounds/<int:pk>/", views_rounds.round_detail, name="round_detail"),
     # Workbook import and export (../shared/specs/ledger.md)
     path("export/", views_workbook.worker_export, name="worker_export"),
     path("template.xlsx", views_workbook.import_template, name="import_template"),

@@ -156,6 +156,9 @@ class TaskPause(models.Model):
         verbose_name = _("暂停记录")
         verbose_name_plural = _("暂停记录")
 
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.paused_at:%Y-%m-%d} {self.reason}"
+
 
 # Outbox -----------------------------------------------------------------------------------------
 class Channel(models.TextChoices):

@@ -79,6 +79,22 @@ def task_build(*, assignment: Assignment, subject_type: str, subject_id: int, su
     )
 
 
+def tasks_build_many(*, assignment: Assignment, subjects: Iterable[tuple[str, int, str, str]],
+                     parent: tuple[str, int] | None = None, opened_at: dt.datetime | None = None) -> Iterable[WorkTask]:
+    """Unsaved tasks for many records opened together (same clock): `subjects` yields
+    (subject_type, subject_id, subject_label, region_code). The dates are computed once."""
+    opened_at = opened_at or timezone.now()
+    opened_on = timezone.localdate(opened_at)
+    dates = _dates(opened_on, assignment.working_days, work_calendar())
+    common = dict(step=assignment.step, parent_type=parent[0] if parent else "", parent_id=parent[1] if parent else None,
+                  department_kind=assignment.department_kind, role=assignment.role,
+                  supervisor_role=assignment.supervisor_role, working_days=assignment.working_days,
+                  opened_at=opened_at, opened_on=opened_on, **dates)
+    for subject_type, subject_id, label, region_code in subjects:
+        yield WorkTask(subject_type=subject_type, subject_id=subject_id, subject_label=label[:120],
+                       region_code=region_code, **common)
+
+
 def tasks_open(tasks: Iterable[WorkTask]) -> int:
     """Save many built tasks at once (the caller's transaction; audited by the caller as one
     event for the batch, e.g. the round that opened them)."""

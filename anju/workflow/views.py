@@ -20,7 +20,12 @@ from anju.accounts.models import department_label
 from anju.lib.dates import today
 from anju.regions.models import Region
 from anju.workflow import outbox, selectors, services
-from anju.workflow.calendar import calendar_day_delete, calendar_day_set, calendar_year_publish, work_calendar
+from anju.workflow.calendar import (
+    calendar_day_delete,
+    calendar_day_set,
+    calendar_year_publish,
+    work_calendar,
+)
 from anju.workflow.forms import CalendarDayForm, CalendarYearForm, PauseForm
 from anju.workflow.models import Alert, CalendarDay, CalendarYear, Channel, Message, TaskState
 from anju.workflow.permissions import CalendarPolicy, TaskPolicy
