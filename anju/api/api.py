@@ -19,11 +19,11 @@ from anju.api.errors import (
     ApiError,
     django_validation_items,
     pydantic_problems,
+    render_anju_error,
     render_messages,
     render_problems,
 )
-from anju.registry.services import LedgerError
-from anju.registry.validation import Problem
+from anju.lib.errors import AnjuError, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,11 @@ def _invalid_input(request, exc: NinjaValidationError):
     return _respond(request, 422, pydantic_problems(exc.errors, _PARAM_NAMES))
 
 
-@api.exception_handler(LedgerError)
-def _ledger_error(request, exc: LedgerError):
-    # Permission checks happen in the endpoints (403) before the service is called, so a
-    # LedgerError here is a broken business rule about the data sent.
-    return api.create_response(request, render_messages([(exc.field, exc.message)]), status=422)
+@api.exception_handler(AnjuError)
+def _anju_error(request, exc: AnjuError):
+    # Every app's domain error (LedgerError, ...). Permission checks happen in the endpoints
+    # (403) before the service is called, so one here is a broken rule about the data sent.
+    return api.create_response(request, render_anju_error(exc), status=exc.status)
 
 
 @api.exception_handler(DjangoValidationError)

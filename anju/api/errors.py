@@ -2,8 +2,10 @@
 
     {"detail": [{"field": "id_number" | null, "message": "...", "message_en": "..."}]}
 
-Endpoints raise `ApiError` (or let Http404 / ninja's own errors through); the handlers here turn
-each into that shape. Messages are Chinese msgids, translated when rendered.
+Endpoints raise `ApiError` (or let Http404 / ninja's own errors through); services raise their
+app's subclass of `anju.lib.errors.AnjuError`, which is mapped once, as one class (its status,
+field and message). The handlers turn each into that shape. Messages are Chinese msgids,
+translated when rendered.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext_noop as N_
 from ninja import Schema
 
-from anju.registry.validation import Problem
+from anju.lib.errors import AnjuError, Problem
 
 
 class ErrorItem(Schema):
@@ -54,8 +56,13 @@ def render_problems(problems: list[Problem]) -> dict:
     ]}
 
 
+def render_anju_error(exc: AnjuError) -> dict:
+    """Any app's AnjuError (LedgerError, WorkbookError, ...): its field and its message."""
+    return {"detail": [{"field": exc.field or None, "message": exc.text(), "message_en": exc.text("en")}]}
+
+
 def render_messages(items: list[tuple[str | None, Any]]) -> dict:
-    """For messages that are already lazy strings (LedgerError, Django ValidationError)."""
+    """For messages that are already lazy strings (Django ValidationError)."""
     detail = []
     for field, message in items:
         text, en = message_pair(message)

@@ -479,7 +479,7 @@ def scan_export(request, pk):
     scan_export_record(actor=request.user, job=job, file_format=file_format, rows=len(rows))
     filename = f"proactive-{job.policy_id}-{job.on_date:%Y%m%d}"
     if file_format == "csv":
-        from anju.registry.workbook import csv_lines
+        from anju.lib.sheets import csv_lines
 
         response = StreamingHttpResponse(csv_lines(headers, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}.csv"

@@ -1,4 +1,4 @@
-"""Importing a ledger workbook (../shared/specs/ledger.md, "Import outcome").
+"""Importing a ledger workbook (docs/ledger-workbook.md, "Import outcome").
 
 `plan_import` validates every row of both sheets and the rules across rows (duplicates in the
 file, jurisdiction, certificate holders) and looks up what is stored, without writing anything.
@@ -52,6 +52,7 @@ from anju.registry.validation import (
     text_of,
 )
 from anju.registry.workbook import CERTIFICATES, WORKERS, LedgerSheet, Workbook
+from anju.workflow.tabular import RowError, reasons_of
 
 Progress = Callable[[int, int], None]
 BATCH = 2000
@@ -61,19 +62,6 @@ CERT_FIELDS = ("occupation", "grade", "shortage", "issued_on")
 CHANGE_REASON = "表格导入"
 
 OUT_OF_SCOPE = N_("该人员不在您的管辖范围内，不能导入或更新（按现居住地区划判断）。")
-
-
-@dataclass
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    reason_zh: str
-    reason_en: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "reason_zh": self.reason_zh, "reason_en": self.reason_en}
 
 
 @dataclass
@@ -128,11 +116,7 @@ class ImportPlan:
 
     def reasons(self) -> dict[tuple[str, int], str]:
         """Per rejected row, "中文原因 / English reason" (several joined by "；")."""
-        out: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for e in self.errors:
-            text = f"{e.column}：{e.reason_zh}" + ("" if e.reason_en == e.reason_zh else f" / {e.column}: {e.reason_en}")
-            out[(e.sheet, e.row)].append(text)
-        return {key: "；".join(texts) for key, texts in out.items()}
+        return reasons_of(self.errors)
 
 
 class _Ticker:

@@ -10,24 +10,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anju.registry.permissions import WorkerPolicy
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib import crypto
+from anju.lib.errors import AnjuError
 from anju.lib.identifiers import mask_id_number, mask_mobile
 from anju.regions.codes import in_prefix
 from anju.registry.choices import TimelineKind, VisitResult, types_of
 from anju.registry.models import Certificate, Household, TimelineEvent, VerificationVisit, Worker
+from anju.registry.permissions import WorkerPolicy
 from anju.registry.validation import WORKER_MODEL_FIELDS
+from anju.workflow.services import close_open_tasks_for
 
 
-class LedgerError(Exception):
+class LedgerError(AnjuError):
     """A broken business rule; `message` is shown to the user."""
 
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+    code = "ledger_rule"
 
 
 def id_hash(number: str) -> str:
@@ -224,6 +223,9 @@ def visit_record(
                  data={"visit": visit.pk, "result": result, "visited_on": visited_on.isoformat()})
     audit_record(actor=actor, action=Action.CREATE, obj=visit, region_code=worker.residence_region_id,
                  detail={"worker": worker.pk, "result": result, "corrected": sorted(changes)})
+    # The visit is the work of any open verification task for this person that the actor owes.
+    close_open_tasks_for(actor=actor, step="registry.verification_visit", subject_type="registry.worker",
+                         subject_id=worker.pk, outcome=str(VisitResult(result).label))
     return visit
 
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
 from anju.lib import identifiers
+from anju.lib.cells import is_blank, parse_bool, parse_date, parse_month, parse_whole, text_of
 from anju.lib.dates import today as local_today
+from anju.lib.errors import Problem
 from anju.lib.money import MoneyError, parse_yuan
 from anju.regions.codes import normalize_code
 from anju.regions.selectors import region_exists
@@ -32,28 +32,6 @@ from anju.registry.choices import (
     Relation,
     mask_of,
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    msgid: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, language: str | None = None) -> str:
-        if language is None:
-            return gettext(self.msgid) % self.params if self.params else gettext(self.msgid)
-        with translation.override(language):
-            return self.text()
-
-    @property
-    def zh(self) -> str:
-        return self.text("zh-hans")
-
-    @property
-    def en(self) -> str:
-        return self.text("en")
-
 
 # Field order and labels of the workbook (../shared/specs/ledger.md).
 WORKER_COLUMNS: list[tuple[str, str]] = [
@@ -103,8 +81,6 @@ WORKER_MODEL_FIELDS = [
     "expected_salary", "training_willing", "relation_to_head", "notes",
 ]
 
-_TRUE = {"是", "yes", "y", "true", "1", "有", "√"}
-_FALSE = {"否", "no", "n", "false", "0", "无", "×"}
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 
 
@@ -129,75 +105,6 @@ def _choice(name: str, choices, raw: Any) -> str | None:
         if name == "gender":
             table.update({"m": "male", "f": "female"})
     return table.get(str(raw).strip().lower())
-
-
-def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def text_of(raw: Any) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw).strip()
-
-
-def parse_date(raw: Any) -> dt.date | None:
-    """A date from a cell or a string: 2021-03-01, 2021/3/1, 20210301, 2021年3月1日."""
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = text_of(raw)
-    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?", text) or re.fullmatch(
-        r"([0-9]{4})([0-9]{2})([0-9]{2})", text
-    )
-    if not m:
-        return None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
-
-
-def parse_month(raw: Any) -> dt.date | None:
-    """YYYY-MM (or a date, whose month is taken) -> the first day of that month."""
-    if isinstance(raw, (dt.date, dt.datetime)):
-        return dt.date(raw.year, raw.month, 1)
-    text = text_of(raw)
-    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})月?", text) or re.fullmatch(r"([0-9]{4})([0-9]{2})", text)
-    if not m:
-        d = parse_date(text)
-        return dt.date(d.year, d.month, 1) if d else None
-    if not 1 <= int(m[2]) <= 12:
-        return None
-    return dt.date(int(m[1]), int(m[2]), 1)
-
-
-def parse_bool(raw: Any) -> bool | None | str:
-    """True/False, None for blank, or the string "bad"."""
-    if isinstance(raw, bool):
-        return raw
-    if is_blank(raw):
-        return None
-    text = text_of(raw).lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return "bad"
-
-
-def parse_whole(raw: Any) -> int | None | str:
-    if is_blank(raw):
-        return None
-    if isinstance(raw, bool):
-        return "bad"
-    if isinstance(raw, float):
-        return int(raw) if raw.is_integer() and 0 <= raw < 1_000_000 else "bad"
-    text = text_of(raw)
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else "bad"
 
 
 class Cleaner:

@@ -202,6 +202,19 @@ def test_export_csv_and_round_trip(client, personas, tmp_path):
     assert (summary["created"], summary["updated"], summary["unchanged"], summary["rejected"]) == (0, 0, 5, 0)
 
 
+@pytest.mark.parametrize("value", ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_export_neutralises_formulas(client, personas, value):
+    """The ledger CSV export goes through lib.sheets.csv_lines: a note that a spreadsheet would
+    run as a formula is written with a leading quote."""
+    make_worker(name="公式", notes=value)
+    login(client, personas.county)
+    response = client.get(reverse("registry:worker_export") + "?format=csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    notes = [line[-1] for line in lines[1:] if line[0] == "公式"]
+    assert notes == ["'" + value]
+
+
 def test_export_query_count_is_bounded(client, personas, django_assert_max_num_queries):
     for i in range(30):
         make_worker(residence="350581001000", id_number=id_for(i))

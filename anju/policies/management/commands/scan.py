@@ -16,7 +16,6 @@ an unknown policy or user, a bad date or region, or a reveal that is not allowed
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -28,6 +27,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from anju.lib.sheets import csv_writer
 from anju.policies import engine
 from anju.policies.packs import Policy, catalogue, get_policy
 from anju.regions.codes import PREFIX_RE, in_prefix, normalize_code, significant_prefix
@@ -158,7 +158,7 @@ class Command(BaseCommand):
         count, total, pending = 0, Decimal("0.00"), 0
         stopped = ""
         if format == "csv":
-            writer = csv.writer(stream, lineterminator="\n")
+            writer = csv_writer(stream, lineterminator="\n")
 
             def emit(key, amount):
                 writer.writerow([*key, amount_text(amount)])
