@@ -9,11 +9,10 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from anju.regions.codes import PREFIX_RE
 from anju.regions.selectors import region_name
 from anju.registry.choices import DIFFICULTY_BITS, DifficultyType, EmploymentStatus
 from anju.registry.filters import six_months_ago, twelve_months_ago
-from anju.registry.selectors import workers_for_user
+from anju.registry.selectors import narrower_scope, workers_for_user
 
 # The level below a jurisdiction prefix: province -> city, city -> county, county -> town.
 _NEXT_LEVEL = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12, 12: 12}
@@ -24,15 +23,16 @@ def _link(**params) -> str:
 
 
 def dashboard(user, *, region: str = "") -> dict:
-    """Figures for `region` (a prefix inside the user's jurisdiction) or the whole jurisdiction."""
-    scope = user.jurisdiction
-    if region and PREFIX_RE.match(region) and region.startswith(scope):
-        scope = region
-    qs = workers_for_user(user)
-    if scope != user.jurisdiction:
-        from anju.regions.codes import prefix_q
+    """Figures for `region` (a prefix inside the user's jurisdiction) or the whole jurisdiction.
 
-        qs = qs.filter(prefix_q("residence_region_id", scope))
+    The region narrows exactly as the ledger list's filter does (`narrower_scope`), and the people
+    counted are the list's (`workers_for_user`), so each figure's link shows the people it counts.
+    A region the user cannot see (outside the jurisdiction, or not a code) is ignored here: the
+    home page then shows the whole jurisdiction rather than an empty page."""
+    scope = narrower_scope(user.jurisdiction, region)
+    if scope is None:
+        scope = user.jurisdiction
+    qs = workers_for_user(user, within=scope)
     base = {"region": scope} if scope else {}
 
     by_status = dict(qs.values_list("employment_status").annotate(n=Count("id")).order_by())

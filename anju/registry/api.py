@@ -1,4 +1,4 @@
-"""API: the ledger of workers. Field names follow ../shared/specs/ledger.md.
+"""API: the ledger of workers. Field names follow docs/ledger-workbook.md.
 
 The endpoints validate exactly as the web forms and the import do (`validation.clean_worker`),
 scope exactly as the pages do (`selectors`), and write through the same services. ID and phone

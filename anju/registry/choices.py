@@ -1,4 +1,4 @@
-"""Coded values of the ledger workbook (../shared/specs/ledger.md). The codes are the API's;
+"""Coded values of the ledger workbook (docs/ledger-workbook.md). The codes are the API's;
 the Chinese labels are the workbook's."""
 
 from __future__ import annotations

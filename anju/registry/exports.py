@@ -1,4 +1,4 @@
-"""The ledger export: the rows of the workbook layout (../shared/specs/ledger.md) for a queryset,
+"""The ledger export: the rows of the workbook layout (docs/ledger-workbook.md) for a queryset,
 read as plain values (no model instances), with identifiers masked unless full numbers are asked
 for, and the audit event every export writes."""
 

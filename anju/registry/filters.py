@@ -11,10 +11,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from anju.lib.dates import today
-from anju.regions.codes import PREFIX_RE, prefix_q, significant_prefix
+from anju.regions.codes import prefix_q
 from anju.registry.choices import DIFFICULTY_BITS, DifficultyType, EmploymentStatus
 from anju.registry.models import Worker
-from anju.registry.selectors import search_workers
+from anju.registry.selectors import narrower_scope, search_workers
 
 SORTS = {
     "name": "name", "-name": "-name",
@@ -77,10 +77,12 @@ class WorkerFilter(django_filters.FilterSet):
         return search_workers(qs, value)
 
     def filter_region(self, qs, name, value):
-        value = (value or "").strip()
-        if not PREFIX_RE.match(value):
+        # The list, the export and the API pass the region to workers_for_user(within=...) as a
+        # narrower jurisdiction; this is for a FilterSet given it directly, with the same rules.
+        scope = narrower_scope("", value)
+        if scope is None:
             return qs.none()
-        return qs.filter(prefix_q("residence_region_id", significant_prefix(value) if len(value) == 12 else value))
+        return qs.filter(prefix_q("residence_region_id", scope))
 
     def filter_difficulty(self, qs, name, value):
         mask = self.col("difficulty_mask")
