@@ -85,8 +85,8 @@ def populate(n: int) -> float:
     from django.core.management import call_command
 
     from anju.core.demo import insert_people, person, seed_reference_users
-    from anju.policies import params
     from anju.policies.packs import catalogue
+    from anju.policies.services import sync_from_packs
     from anju.regions.loader import load_regions
     from anju.registry.models import Worker
     from anju.registry.services import id_hash
@@ -95,7 +95,7 @@ def populate(n: int) -> float:
     call_command("migrate", verbosity=0)
     load_regions()
     seed_reference_users()
-    params.sync_from_packs(catalogue().policies.values())
+    sync_from_packs(catalogue().policies.values())
     from django.utils import timezone
 
     last = person(n - 1, today=timezone.localdate())["id_number"]
@@ -218,7 +218,7 @@ def export_for_openfisca():
     import numpy as np
 
     from anju.employment.models import Hire
-    from anju.policies import params
+    from anju.params import selectors as params
     from anju.registry.choices import DIFFICULTY_BITS
     from anju.registry.models import Certificate, Worker
 
@@ -390,7 +390,7 @@ def time_screening(samples: int = 200) -> dict:
 
 
 def time_evaluate_fallback(samples: int, why: str) -> dict:
-    from anju.policies import params
+    from anju.params import selectors as params
     from anju.policies.engine import evaluate
 
     facts = {"minimum_living_allowance": False, "months_without_income": Decimal(5), "unemployment_insured": False}

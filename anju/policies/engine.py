@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import Q
 
 from anju.lib.jsonutil import jsonable
+from anju.params import selectors as parameters
 from anju.policies import facts as fact_catalogue
-from anju.policies import params as parameters
 from anju.policies.expressions import SqlContext, native_dates
 from anju.policies.packs import Condition, Policy
 from anju.regions.codes import in_prefix, prefix_q
@@ -171,18 +171,8 @@ def region_of(policy_subject: str, obj) -> str | None:
 
 
 def _param_values(names: set[str], region: str | None, on: dt.date) -> dict[str, Any]:
-    """The parameters in force for a region, all names in one query (resolve_many asks once per
-    name); the same inheritance rule (`params.resolve`)."""
-    from anju.policies.models import ParameterValue
-
-    tables: dict[str, dict[str, Any]] = {name: {} for name in names}
-    if names:
-        rows = (ParameterValue.objects.filter(parameter__name__in=sorted(names), valid_from__lte=on)
-                .order_by("parameter__name", "region_prefix", "-valid_from")
-                .values_list("parameter__name", "region_prefix", "value"))
-        for name, prefix, value in rows:
-            tables[name].setdefault(prefix, value)
-    return {name: parameters.resolve(name, region or "", on, table=tables[name])[0] for name in names}
+    """The parameters in force for a region, all names in one query."""
+    return parameters.resolve_many(names, region or "", on)
 
 
 def evaluate_subject(policy: Policy, obj, on: dt.date, *, overrides: dict[str, Any] | None = None) -> Evaluation:
@@ -328,7 +318,7 @@ def _scan(policy: Policy, on: dt.date, region_prefix: str, base, overrides, fiel
     types = fact_catalogue.fact_types(policy.subject)
     kinds = [types[n] for n in names]
     param_names = policy.params_read()
-    tables = {name: parameters.values_in_force(name, on) for name in param_names}
+    tables = parameters.tables_in_force(param_names, on)
     region_params: dict[str, dict[str, Any]] = {}
     memo: dict[tuple, Decimal | None] = {}
     n_fields = len(fields)

@@ -2,7 +2,7 @@
 
 Nothing is read from or written to the ledger. Facts come from the request, either by their
 catalogue names (`months_without_income`) or by the ledger's own field names (`last_income_month`,
-`difficulty_types`, ...; ../shared/specs/ledger.md), cleaned by the ledger's own validation and
+`difficulty_types`, ...; docs/ledger-workbook.md), cleaned by the ledger's own validation and
 turned into facts with the same rules the SQL facts use. A fact nobody gave is unknown — never
 assumed — and the policy then says "cannot tell yet" and which facts it is missing.
 """
@@ -20,11 +20,10 @@ from anju.accounts.models import department_labels
 from anju.lib.dates import months_between
 from anju.lib.dates import today as local_today
 from anju.lib.jsonutil import jsonable, plain_decimal
+from anju.params import selectors as parameters
 from anju.policies import engine
-from anju.policies import params as parameters
 from anju.policies.expressions import BOOL, DATE, NUMBER, TEXT
 from anju.policies.facts import CATALOGUE, SUBJECTS
-from anju.policies.models import ParameterValue
 from anju.policies.packs import Policy, catalogue
 from anju.regions.codes import in_prefix, normalize_code
 from anju.regions.selectors import region_exists
@@ -34,7 +33,7 @@ from anju.registry.validation import Problem, clean_worker, parse_bool, parse_da
 MAX_FACTS = 100
 _NUMBER_LIMIT = Decimal("1e12")
 
-# Ledger fields (specs/ledger.md) and the facts each one gives. A field is accepted for a subject
+# Ledger fields (docs/ledger-workbook.md) and the facts each one gives. A field is accepted for a subject
 # when the subject has at least one of its facts.
 LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
     "employment_status": ("employment_status", "unemployed", "able_to_work", "unemployment_registered",
@@ -272,19 +271,6 @@ def applicable(subject: str, region: str) -> list[Policy]:
     return [p for p in catalogue().policies.values() if p.subject == subject and in_prefix(region, p.issuing_region)]
 
 
-def _param_tables(names: set[str], on: dt.date) -> dict[str, dict[str, Decimal | None]]:
-    """`params.values_in_force` for several parameters in one query."""
-    tables: dict[str, dict[str, Decimal | None]] = {name: {} for name in names}
-    if not names:
-        return tables
-    rows = (ParameterValue.objects.filter(parameter__name__in=names, valid_from__lte=on)
-            .order_by("parameter__name", "region_prefix", "-valid_from")
-            .values_list("parameter__name", "region_prefix", "value"))
-    for name, prefix, value in rows:
-        tables[name].setdefault(prefix, value)
-    return tables
-
-
 def screen(subject: str, region: str, on: dt.date, facts: dict[str, Any]) -> list[Screened]:
     """Every policy that applies to `subject` in `region`, evaluated on `on` with `facts` (names
     missing are unknown). Policies not in force on the date are listed too, as not eligible."""
@@ -292,7 +278,7 @@ def screen(subject: str, region: str, on: dt.date, facts: dict[str, Any]) -> lis
     names: set[str] = set()
     for p in policies:
         names |= p.params_read()
-    tables = _param_tables(names, on)
+    tables = parameters.tables_in_force(names, on)
     out = []
     for policy in policies:
         values = {n: parameters.resolve(n, region, on, table=tables[n])[0] for n in policy.params_read()}

@@ -1,5 +1,6 @@
-"""Writes of the policy screens: recording a decision, starting a proactive list, auditing its
-export. Parameter values are set by `anju.policies.params.parameter_set`."""
+"""Writes of the policy engine: seeding the parameters packs declare, recording a decision,
+starting a proactive list, auditing its export. Parameter values are set by
+`anju.params.services.parameter_set`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,21 @@ from django.db import transaction
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib.jsonutil import jsonable
+from anju.params.services import ParameterSeed, SeedValue, parameters_seed
 from anju.policies import engine
 from anju.policies.models import Decision, ScanJob
 from anju.policies.packs import Policy
+
+
+def sync_from_packs(policies) -> dict[str, int]:
+    """Create the parameters the packs declare and the values they ship, where missing. Never
+    overwrites a value staff have set: packs seed, staff govern."""
+    seeds = [
+        ParameterSeed(decl.name, decl.type, decl.label.zh, decl.label.en, decl.unit.zh, decl.unit.en,
+                      tuple(SeedValue(v["region"], v["from"], v["value"], v["source"]) for v in decl.values))
+        for policy in policies for decl in policy.parameters.values()
+    ]
+    return parameters_seed(seeds=seeds)
 
 
 @transaction.atomic

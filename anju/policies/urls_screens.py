@@ -5,7 +5,8 @@ from anju.policies import views
 
 class PolicyIdConverter:
     """A pack id (its file name). The words used by sibling routes — /policies/simulate/ is
-    included after these patterns — are never taken for an id."""
+    included after these patterns, /policies/parameters/ (anju.params) before — are never taken
+    for an id."""
 
     regex = r"(?!(?:simulate|parameters|worker|scans|facts)/)[-a-zA-Z0-9_]+"
 
@@ -22,7 +23,6 @@ register_converter(PolicyIdConverter, "policy")
 urlpatterns = [
     path("", views.policy_list, name="policy_list"),
     path("facts/", views.fact_catalogue, name="fact_catalogue"),
-    path("parameters/<slug:name>/", views.parameter_detail, name="parameter_detail"),
     path("worker/<int:worker_pk>/", views.worker_policies, name="worker_policies"),
     path("worker/<int:worker_pk>/decide/<policy:policy_id>/", views.worker_decide, name="worker_decide"),
     path("scans/<int:pk>/", views.scan_job, name="scan_job"),

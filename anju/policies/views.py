@@ -1,5 +1,5 @@
-"""Staff screens of the policy engine: the policy list and detail (the law beside the rule),
-parameter pages (values by region, history, setting a new value), the panel on a worker's page
+"""Staff screens of the policy engine: the policy list and detail (the law beside the rule, with
+the values in force of its parameters: their pages are anju/params/views.py), the panel on a worker's page
 (every policy that applies today, explained), recorded decisions, and proactive lists (免申即享)
 run as background jobs with masked exports.
 
@@ -26,18 +26,20 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from anju.accounts.models import department_label
-from anju.accounts.permissions import ParameterPolicy, PolicyPolicy
+from anju.accounts.permissions import PolicyPolicy
 from anju.lib.i18n import is_english
 from anju.lib.jsonutil import plain_decimal
+from anju.params import selectors as parameters
+from anju.params.forms import region_label
+from anju.params.models import ParameterValue
 from anju.policies import engine
-from anju.policies import params as parameters
 from anju.policies.expressions import BOOL, DATE, NUMBER
 from anju.policies.facts import CATALOGUE, SUBJECTS
-from anju.policies.forms import ParameterValueForm, ScanForm, region_label
-from anju.policies.models import Parameter, ParameterValue, ScanJob
+from anju.policies.forms import ScanForm
+from anju.policies.models import ScanJob
 from anju.policies.packs import Policy, catalogue, get_policy
 from anju.policies.services import decision_record, scan_export_record, scan_job_create
 from anju.policies.tasks import run_scan
@@ -228,51 +230,11 @@ def _as_label(raw: Any):
     return None
 
 
-# ---------------------------------------------------------------------------------------------
-# Parameters
-# ---------------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def parameter_detail(request, name):
-    _require(ParameterPolicy, request.user, "view")
-    parameter = get_object_or_404(Parameter, name=name)
-    can_change = ParameterPolicy.can(request.user, "change")
-    form = None
-    if can_change:
-        form = ParameterValueForm(request.POST or None, user=request.user, parameter=parameter,
-                                  initial={"region": request.user.jurisdiction, "valid_from": _today()})
-    elif request.method == "POST":
-        raise PermissionDenied(_("只有管理员和市县人社经办人员可以设置参数。"))
-    if request.method == "POST" and form is not None and form.is_valid():
-        data = form.cleaned_data
-        parameters.parameter_set(actor=request.user, name=parameter.name, region_prefix=data["region"],
-                                 valid_from=data["valid_from"], value=data["value"], source=data["source"])
-        messages.success(request, _("已设置 %(label)s：%(region)s 自 %(date)s 起为 %(value)s。") % {
-            "label": parameter.label, "region": region_label(data["region"]), "date": data["valid_from"],
-            "value": _("未规定") if data["value"] is None else plain_decimal(data["value"])})
-        return redirect("policies:parameter_detail", name=parameter.name)
-
-    today = _today()
-    rows = list(parameter.values.select_related("created_by").order_by("region_prefix", "-valid_from"))
-    in_force: dict[str, ParameterValue] = {}
-    for r in rows:
-        if r.valid_from <= today:
-            in_force.setdefault(r.region_prefix, r)
-    by_region: dict[str, list[ParameterValue]] = {}
-    for r in rows:
-        by_region.setdefault(r.region_prefix, []).append(r)
-    changes = list(ParameterValue.history.filter(parameter_id=parameter.pk).select_related("history_user")
-                   .order_by("-history_date")[:200])
-    context = {
-        "parameter": parameter, "nav": "policies", "today": today, "form": form,
-        "regions": [{"prefix": prefix, "name": region_label(prefix), "current": in_force.get(prefix), "values": values}
-                    for prefix, values in by_region.items()],
-        "changes": changes,
-        "policies": [p for p in catalogue().policies.values() if parameter.name in p.parameters],
-    }
-    return render(request, "policies/parameter_detail.html", context, status=400 if form is not None and form.errors else 200)
+def parameter_readers(name: str) -> list[tuple[str, str]]:
+    """The policies that read parameter `name`, for the parameter page (registered with
+    anju.params.selectors.register_reader)."""
+    return [(_label(p.title), reverse("policies:policy_detail", args=[p.id]))
+            for p in sorted(catalogue().policies.values(), key=lambda p: p.id) if name in p.parameters]
 
 
 # ---------------------------------------------------------------------------------------------

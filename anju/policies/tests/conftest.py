@@ -7,15 +7,15 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from anju.policies import params as parameters
 from anju.policies.packs import get_policy
+from anju.policies.services import sync_from_packs
 
 
 @pytest.fixture
 def assistance(db):
     """Quanzhou's temporary assistance, with the parameter values its pack ships."""
     policy = get_policy("quanzhou-temporary-assistance")
-    parameters.sync_from_packs([policy])
+    sync_from_packs([policy])
     return policy
 
 

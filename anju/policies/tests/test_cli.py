@@ -11,8 +11,8 @@ from django.core.management import call_command
 
 from anju.audit.models import AuditEvent
 from anju.lib.identifiers import make_id_number
-from anju.policies import params as parameters
 from anju.policies.packs import catalogue
+from anju.policies.services import sync_from_packs
 from anju.registry.tests.factories import make_worker
 
 ON = "2021-06-15"
@@ -21,7 +21,7 @@ TOWN_ID = make_id_number("350581", dt.date(1985, 6, 15), 1)
 
 @pytest.fixture
 def ledger(db):
-    parameters.sync_from_packs(catalogue().policies.values())
+    sync_from_packs(catalogue().policies.values())
     income = {"last_income_month": dt.date(2021, 1, 1), "unemployment_insured": False}
     return {
         "town": make_worker(residence="350581001000", id_number=TOWN_ID, **income),

@@ -3,7 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from anju.policies import params as parameters
+from anju.params import selectors as parameters
+from anju.params.services import parameter_set
 from anju.policies.engine import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, evaluate_subject, scan
 from anju.policies.packs import get_policy
 from anju.registry.choices import DIFFICULTY_BITS
@@ -34,7 +35,7 @@ def test_one_worker_explained_and_the_scan_agree(assistance):
 
 def test_parameters_inherit_and_future_values_change_nothing(assistance, personas):
     worker = make_worker(residence="350581001000", last_income_month=dt.date(2021, 2, 1), unemployment_insured=False)
-    parameters.parameter_set(actor=personas.admin, name="min_living_standard_monthly", region_prefix="350581",
+    parameter_set(actor=personas.admin, name="min_living_standard_monthly", region_prefix="350581",
                              valid_from=dt.date(2021, 7, 1), value=Decimal("900"))
     assert evaluate_subject(assistance, worker, ON).amount == Decimal("2400.00")
     assert [r.amount for r in scan(assistance, on=ON)] == [Decimal("2400.00")]
@@ -50,7 +51,7 @@ def test_parameters_inherit_and_future_values_change_nothing(assistance, persona
 
 def test_amount_unknown_for_a_missing_fact_is_not_pending(db):
     from anju.policies.engine import evaluate
-    from anju.policies.packs import shipped_params
+    from anju.policies.examples import shipped_params
 
     policy = get_policy("lan-county-sme-hiring-subsidy")
     on = dt.date(2021, 3, 1)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from anju.employment.models import Business, BusinessKind, Employer, EmployerYear, Hire, SizeClass
 from anju.lib.identifiers import make_id_number, make_uscc
-from anju.policies import params as parameters
+from anju.params.services import parameter_set
 from anju.policies.engine import (
     ELIGIBLE,
     applies_in,
@@ -36,6 +36,7 @@ from anju.policies.engine import (
 )
 from anju.policies.facts import SUBJECTS
 from anju.policies.packs import catalogue, get_policy
+from anju.policies.services import sync_from_packs
 from anju.registry.choices import DIFFICULTY_BITS, CertificateKind, EmploymentStatus
 from anju.registry.models import Certificate, Household, Worker
 from anju.registry.services import set_identifiers
@@ -219,7 +220,7 @@ def compare(policy, on: dt.date) -> Outcome:
 
 @pytest.fixture
 def synced_params(db):
-    parameters.sync_from_packs(catalogue().policies.values())
+    sync_from_packs(catalogue().policies.values())
 
 
 def _check(policy_id: str, ledger: dict, on: dt.date) -> None:
@@ -274,7 +275,7 @@ def test_future_parameter_change_changes_nothing_today(policy_id, synced_params,
     before_scan = [(r.pk, r.amount) for r in scan(policy, on=today)]
     before_one = evaluate_subject(policy, worker, today)
     for name in sorted(policy.params_read()):
-        parameters.parameter_set(actor=personas.admin, name=name, region_prefix="350581",
+        parameter_set(actor=personas.admin, name=name, region_prefix="350581",
                                  valid_from=today + dt.timedelta(days=1), value=Decimal("7"))
     assert [(r.pk, r.amount) for r in scan(policy, on=today)] == before_scan == [(worker.pk, Decimal("2400.00"))]
     after_one = evaluate_subject(policy, worker, today)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from anju.policies import params as parameters
 from anju.policies.engine import scan
-from anju.policies.packs import PACK_DIR, PackError, load_all, load_pack, run_example
+from anju.policies.examples import run_example
+from anju.policies.packs import PACK_DIR, PackError, load_all, load_pack
+from anju.policies.services import sync_from_packs
 from anju.registry.tests.factories import make_worker
 
 REPO = PACK_DIR.parents[2]
@@ -130,7 +131,7 @@ def test_scan_agrees_with_one_by_one(policy):
     from anju.policies.engine import ELIGIBLE, evaluate_subject
     from anju.policies.facts import SUBJECTS
 
-    parameters.sync_from_packs([policy])
+    sync_from_packs([policy])
     on = dt.date.fromisoformat(str(policy.examples[0]["date"]))
     region = str(policy.examples[0].get("region", policy.issuing_region))[:6].ljust(12, "0")
     one_of_each_subject(region, on)

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from anju.audit.models import AuditEvent
 from anju.employment.models import Employer, Hire
-from anju.policies import params as parameters
 from anju.policies import tasks
 from anju.policies.models import ScanJob
+from anju.policies.services import sync_from_packs
 from anju.policies.tests.conftest import months_ago
 from anju.registry.tests.factories import make_worker
 
@@ -214,7 +214,7 @@ def test_every_pack_scans_as_a_job(personas, db):
     from anju.policies.packs import catalogue
 
     policies = list(catalogue().policies.values())
-    parameters.sync_from_packs(policies)
+    sync_from_packs(policies)
     make_worker(last_income_month=months_ago(4), unemployment_insured=False)
     for policy in policies:
         job = ScanJob.objects.create(policy_id=policy.id, region_prefix=policy.issuing_region,

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anju.policies import params as parameters
 from anju.policies.engine import subject_facts
 from anju.policies.packs import catalogue
 from anju.policies.screening import facts_from_ledger
+from anju.policies.services import sync_from_packs
 from anju.registry.choices import DIFFICULTY_BITS
 from anju.registry.tests.factories import make_worker
 
@@ -29,7 +29,7 @@ QUALIFIES = {"minimum_living_allowance": False, "months_without_income": 3, "une
 
 @pytest.fixture
 def packs(db):
-    parameters.sync_from_packs(catalogue().policies.values())
+    sync_from_packs(catalogue().policies.values())
 
 
 def post(body, *, client=None, language=None):

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anju.audit.models import AuditEvent
-from anju.policies import params as parameters
+from anju.params.services import parameter_set
 from anju.policies.models import Decision
+from anju.policies.services import sync_from_packs
 from anju.policies.tests.conftest import months_ago
 from anju.registry.choices import DIFFICULTY_BITS
 from anju.registry.services import worker_update
@@ -35,8 +36,9 @@ def login(client, user):
 def test_list_shows_policies_with_badges_and_filters(client, personas, assistance, django_assert_max_num_queries):
     login(client, personas.town)
     url = reverse("policies:policy_list")
-    # session, user, the cached region names (first use), the session save: none per policy.
-    with django_assert_max_num_queries(6):
+    # session, user, the cached region names (first use), the session save, and three for the
+    # bell and work queue (anju.workflow.context_processors.bell): none per policy.
+    with django_assert_max_num_queries(9):
         response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
@@ -65,11 +67,11 @@ def test_list_needs_login(client, assistance):
 
 
 def test_detail_shows_source_conditions_parameters_and_history(client, personas, assistance, django_assert_max_num_queries):
-    parameters.parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350581",
+    parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350581",
                              valid_from=dt.date(2021, 1, 1), value=Decimal("900"), source="石狮民政 2021")
     login(client, personas.town)
     url = reverse("policies:policy_detail", args=[POLICY])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):  # 3 of them the bell and work queue
         response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
@@ -145,18 +147,19 @@ def test_worker_panel_statuses_and_reasons(client, personas, assistance):
 def test_worker_panel_query_count_does_not_grow_with_policies(client, personas, django_assert_max_num_queries, db):
     from anju.policies.packs import catalogue
 
-    parameters.sync_from_packs(list(catalogue().policies.values()))
+    sync_from_packs(list(catalogue().policies.values()))
     worker = make_worker(last_income_month=months_ago(4), unemployment_insured=False)
     login(client, personas.town)
     panel(client, worker)  # warm the region caches
-    # session, user, the worker, its facts, its parameters (+ session save).
-    with django_assert_max_num_queries(8):
+    # session, user, the worker, its facts, its parameters (+ session save), and three for the
+    # bell and work queue that the context processor reads even for a fragment.
+    with django_assert_max_num_queries(11):
         html = panel(client, worker).content.decode()
     assert html.count("data-status=") >= 2
 
 
 def test_worker_panel_amount_pending_names_the_lead_department(client, personas, assistance):
-    parameters.parameter_set(actor=personas.admin, name="min_living_standard_monthly", region_prefix="3505",
+    parameter_set(actor=personas.admin, name="min_living_standard_monthly", region_prefix="3505",
                              valid_from=dt.date(2021, 1, 1), value=None)
     worker = make_worker(last_income_month=months_ago(4), unemployment_insured=False)
     login(client, personas.town)
@@ -199,7 +202,7 @@ def test_record_decision_snapshot_survives_parameter_change_and_ledger_edit(clie
     snapshot = (decision.status, decision.amount, dict(decision.facts), dict(decision.params), list(decision.trace))
 
     # A later parameter change (effective back to the decision's date) and a ledger edit...
-    parameters.parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350581",
+    parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350581",
                              valid_from=dt.date(2000, 1, 1), value=Decimal("1000"))
     worker_update(actor=personas.town, worker=worker, data={"last_income_month": timezone.localdate().replace(day=1)})
     html = panel(client, worker).content.decode()
@@ -232,14 +235,14 @@ def test_every_pack_renders_its_detail_page(client, personas, db):
     from anju.policies.packs import catalogue
 
     policies = list(catalogue().policies.values())
-    parameters.sync_from_packs(policies)
+    sync_from_packs(policies)
     login(client, personas.county)
     for policy in policies:
         response = client.get(reverse("policies:policy_detail", args=[policy.id]))
         assert response.status_code == 200, policy.id
         assert policy.source_file in response.content.decode()
     for name in {n for p in policies for n in p.parameters}:
-        assert client.get(reverse("policies:parameter_detail", args=[name])).status_code == 200, name
+        assert client.get(reverse("params:parameter_detail", args=[name])).status_code == 200, name
 
 
 def test_fact_catalogue_lists_every_fact_and_its_readers(client, personas):

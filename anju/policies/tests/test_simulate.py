@@ -11,8 +11,8 @@ from django.urls import reverse
 from anju.employment.models import Employer, EmployerYear, SizeClass
 from anju.lib.identifiers import make_uscc
 from anju.policies import engine
-from anju.policies import params as parameters
 from anju.policies.packs import catalogue, get_policy
+from anju.policies.services import sync_from_packs
 
 POLICY = "shishi-job-stabilisation-refund"
 ON = dt.date(2022, 6, 1)
@@ -20,7 +20,7 @@ ON = dt.date(2022, 6, 1)
 
 @pytest.fixture
 def employers(db):
-    parameters.sync_from_packs(catalogue().policies.values())
+    sync_from_packs(catalogue().policies.values())
     made = []
     for k, (size, premiums) in enumerate([(SizeClass.SMALL, "10000.00"), (SizeClass.MICRO, "2000.00"), (SizeClass.LARGE, "50000.00")]):
         e = Employer.objects.create(name=f"单位{k}", uscc=make_uscc(f"91350581{k:09d}"), size_class=size,

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         regions = load_regions()
         self.stderr.write(f"regions: {regions}")
         from anju.policies.packs import load_all
-        from anju.policies.params import sync_from_packs
+        from anju.policies.services import sync_from_packs
 
         self.stderr.write(f"policy parameters: {sync_from_packs(load_all().policies.values())}")
         created = demo.seed_reference_users()

@@ -18,9 +18,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from anju.accounts.permissions import ParameterPolicy
 from anju.lib.jsonutil import plain_decimal
-from anju.policies import params as parameters
-from anju.policies.forms import clean_region_prefix, parse_value, region_label
-from anju.policies.models import Parameter
+from anju.params import selectors
+from anju.params.forms import clean_region_prefix, parse_value, region_label
+from anju.params.models import Parameter
+from anju.params.services import parameter_set
 
 EXIT_BAD_INPUT = 2
 
@@ -91,8 +92,8 @@ class Command(BaseCommand):
             if not ParameterPolicy.can_set_for(actor, region):
                 raise _fail(f"user '{username}' may not set values for region '{region or '*'}' "
                             f"(jurisdiction {actor.jurisdiction or '*'})")
-        row = parameters.parameter_set(actor=actor, name=parameter.name, region_prefix=region, valid_from=on,
-                                       value=amount, source=source)
+        row = parameter_set(actor=actor, name=parameter.name, region_prefix=region, valid_from=on,
+                            value=amount, source=source)
         shown = _shown(row.value)
         self.stdout.write(f"{parameter.name} @ {region or '*'} ({region_label(region)}) from {on}: {shown}")
 
@@ -101,7 +102,7 @@ class Command(BaseCommand):
 
         on = _date(date_text, "--date") if date_text else timezone.localdate()
         code = region.ljust(12, "0") if region else ""
-        value, level = parameters.resolve(parameter.name, code, on)
+        value, level = selectors.resolve(parameter.name, code, on)
         unit = f" {parameter.unit_zh}" if parameter.unit_zh else ""
         if level is None:
             self.stdout.write(f"{parameter.name} @ {region or '*'} on {on}: not set at any level")
@@ -110,7 +111,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{parameter.name} @ {region or '*'} on {on}: {shown} "
                               f"(from {level or '*'} {region_label(level)})")
         self.stdout.write("history:")
-        for row in parameters.history(parameter.name, code or None):
+        for row in selectors.history(parameter.name, code or None):
             marker = "*" if row.valid_from > on else " "
             shown = _shown(row.value)
             who = row.created_by.get_username() if row.created_by else "pack"

@@ -4,7 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from anju.policies.packs import PACK_DIR, load_all, run_example
+from anju.policies.examples import run_example
+from anju.policies.packs import PACK_DIR, load_all
 
 
 class Command(BaseCommand):

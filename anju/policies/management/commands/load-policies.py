@@ -6,7 +6,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from anju.policies.packs import load_all
-from anju.policies.params import sync_from_packs
+from anju.policies.services import sync_from_packs
 
 
 class Command(BaseCommand):
