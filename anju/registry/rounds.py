@@ -16,7 +16,7 @@ from django_tasks import task
 from anju.accounts.models import DepartmentKind, Role
 from anju.audit.models import Action
 from anju.audit.services import audit_record
-from anju.regions.codes import in_prefix
+from anju.regions.codes import in_prefix, prefix_q
 from anju.registry.models import VerificationRound, Worker
 from anju.workflow.jobs import JobFailure, job_running
 from anju.workflow.services import Assignment, tasks_build_many, tasks_open
@@ -40,7 +40,7 @@ def assignment(working_days: int) -> Assignment:
 
 
 def round_workers(rnd: VerificationRound):
-    qs = Worker.objects.filter(residence_region_id__startswith=rnd.region_prefix)
+    qs = Worker.objects.filter(prefix_q("residence_region_id", rnd.region_prefix))
     if rnd.difficulty_only:
         qs = qs.exclude(difficulty_mask=0)
     if rnd.not_verified_since:

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 
 from anju.lib.dates import today
+from anju.regions.codes import prefix_q
 from anju.workflow.models import OPEN_STATES, Alert, WorkTask
 from anju.workflow.permissions import TaskPolicy
 
@@ -15,7 +16,7 @@ def queue_for_user(user) -> QuerySet[WorkTask]:
     """Open and paused tasks the user may act on, oldest first (exactly TaskPolicy.can_act)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or not user.jurisdiction:
         return WorkTask.objects.none()
-    qs = WorkTask.objects.filter(role=user.role, state__in=OPEN_STATES, region_code__startswith=user.jurisdiction)
+    qs = WorkTask.objects.filter(prefix_q("region_code", user.jurisdiction), role=user.role, state__in=OPEN_STATES)
     department = getattr(user, "department", None)
     if department is not None:
         qs = qs.filter(department_kind=department.kind)
@@ -28,7 +29,7 @@ def supervised_tasks(user) -> QuerySet[WorkTask]:
         return WorkTask.objects.none()
     qs = WorkTask.objects.all()
     if user.jurisdiction:
-        qs = qs.filter(region_code__startswith=user.jurisdiction)
+        qs = qs.filter(prefix_q("region_code", user.jurisdiction))
     return qs
 
 
