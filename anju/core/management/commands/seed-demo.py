@@ -36,4 +36,7 @@ class Command(BaseCommand):
         self.stderr.write("")
         if not no_extras:
             demo.seed_extras(limit=min(workers, 5000))
+            from anju.core.demo_workflow import seed_workflow
+
+            self.stderr.write(f"verification rounds and messages: {seed_workflow()}")
         self.stdout.write(f"inserted {inserted} people (of {workers})")
