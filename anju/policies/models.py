@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from anju.workflow.jobs import Job, JobStatus
+
 
 class DecisionStatus(models.TextChoices):
     ELIGIBLE = "eligible", _("符合条件")
@@ -43,30 +45,29 @@ class Decision(models.Model):
         return f"{self.policy_id} {self.subject_type}:{self.subject_id} {self.status}"
 
 
-class ScanJob(models.Model):
-    """A proactive list (免申即享) for one policy, jurisdiction and date, run as a background task."""
+class ScanStatus(models.TextChoices):
+    # The job states of anju.workflow.jobs, with the words the scan page has always used.
+    QUEUED = JobStatus.QUEUED.value, _("排队中")
+    RUNNING = JobStatus.RUNNING.value, _("计算中")
+    DONE = JobStatus.DONE.value, _("已完成")
+    FAILED = JobStatus.FAILED.value, _("失败")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("计算中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
+
+class ScanJob(Job):
+    """A proactive list (免申即享) for one policy, jurisdiction and date, run as a background job:
+    done_count of total_count eligible subjects listed so far."""
+
+    Status = ScanStatus
 
     policy_id = models.CharField(_("政策"), max_length=80)
     region_prefix = models.CharField(_("地区"), max_length=12, blank=True)
     on_date = models.DateField(_("判定日期"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    status = models.CharField(_("状态"), max_length=12, choices=ScanStatus.choices, default=ScanStatus.QUEUED)
     result_count = models.PositiveIntegerField(default=0)
     result_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    results = models.JSONField(default=list, blank=True)  # [{subject_id, key_masked, name, region, amount}]
-    message = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(default=list, blank=True)  # [{subject_id, key, name, region, amount}]
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
         verbose_name = _("主动发现任务")
         verbose_name_plural = _("主动发现任务")
 

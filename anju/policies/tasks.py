@@ -1,19 +1,18 @@
 """Background work of the policy screens: the proactive list (免申即享) of one policy for one
 jurisdiction and date (ScanJob).
 
-The task counts the eligible subjects first (for the progress bar), then walks `engine.scan`,
-saving progress every PROGRESS_EVERY rows. Count and total cover every eligible subject; the rows
-kept on the job for the page and the exports stop at MAX_RESULTS. A failure marks the job failed
-with a message; a job is never left running.
+The task counts the eligible subjects first (the job's total_count, for the progress bar), then
+walks `engine.scan`, reporting progress every PROGRESS_EVERY rows. Count and total cover every
+eligible subject; the rows kept on the job for the page and the exports stop at MAX_RESULTS. It
+runs inside `anju.workflow.jobs.job_running`, so a failure marks the job failed with a message and
+a job is never left running.
 """
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -22,8 +21,8 @@ from anju.policies import engine
 from anju.policies.facts import SUBJECTS
 from anju.policies.models import ScanJob
 from anju.policies.packs import get_policy
+from anju.workflow.jobs import JobFailure, job_running
 
-logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000
 MAX_RESULTS = 100_000
 DESCRIBE_CHUNK = 2000
@@ -58,26 +57,17 @@ def describe_subjects(subject: str, pks: list[int]) -> dict[int, tuple[str, str]
 
 @task()
 def run_scan(job_id: int) -> None:
-    job = ScanJob.objects.get(pk=job_id)
-    if job.status not in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING):
-        return
-    try:
-        _run(job)
-    except Exception:
-        logger.exception("scan job %s failed", job.pk)
-        ScanJob.objects.filter(pk=job.pk).update(
-            status=ScanJob.Status.FAILED, finished_at=timezone.now(),
-            message=_("计算失败：系统错误。请稍后重试，或联系管理员。"))
+    with job_running(ScanJob, job_id) as job:
+        if job is not None:
+            _run(job)
 
 
 def _run(job: ScanJob) -> None:
     policy = get_policy(job.policy_id)
     if policy is None:
-        ScanJob.objects.filter(pk=job.pk).update(status=ScanJob.Status.FAILED, finished_at=timezone.now(),
-                                                 message=_("政策已不存在或未通过校验。"))
-        return
+        raise JobFailure(_("政策已不存在或未通过校验。"))
     expected = engine.eligible_queryset(policy, on=job.on_date, region_prefix=job.region_prefix).order_by().count()
-    ScanJob.objects.filter(pk=job.pk).update(status=ScanJob.Status.RUNNING, progress=0, message="")
+    job.start(total=expected)
 
     count, total = 0, Decimal("0.00")
     kept: list[tuple[int, str, Decimal | None]] = []
@@ -87,9 +77,9 @@ def _run(job: ScanJob) -> None:
         if len(kept) < MAX_RESULTS:
             kept.append((row.pk, row.region, row.amount))
         if count % PROGRESS_EVERY == 0:
-            # Describing the kept rows is the last tenth of the work.
-            percent = min(90, count * 90 // max(expected, 1))
-            ScanJob.objects.filter(pk=job.pk).update(progress=percent, result_count=count)
+            # The scan lists only eligible subjects: done so far is also how many were found. A
+            # ledger edited since the count may list more than expected; the bar stops at 100%.
+            job.report(count, max(expected, count))
 
     names = describe_subjects(policy.subject, [pk for pk, _region, _amount in kept])
     results: list[dict[str, Any]] = []
@@ -98,6 +88,5 @@ def _run(job: ScanJob) -> None:
         results.append({"subject_id": pk, "key": key, "name": name, "region": region,
                         "amount": None if amount is None else plain_decimal(amount, places=2)})
     # More than MAX_RESULTS: the page says so (result_count > len(results)).
-    ScanJob.objects.filter(pk=job.pk).update(
-        status=ScanJob.Status.DONE, progress=100, result_count=count, result_total=total, results=results,
-        message="", finished_at=timezone.now())
+    job.report(count, count)
+    job.finish(result_count=count, result_total=total, results=results)

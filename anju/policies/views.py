@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from anju.policies.services import decision_record, scan_export_record, scan_job
 from anju.policies.tasks import run_scan
 from anju.regions.selectors import region_name
 from anju.registry.selectors import get_worker_for_user
+from anju.workflow.jobs import job_for_user
 
 RESULTS_PER_PAGE = 50
 N_ = gettext_lazy
@@ -358,11 +359,6 @@ def worker_decide(request, worker_pk, policy_id):
 # ---------------------------------------------------------------------------------------------
 
 
-def _job_for(user, pk) -> ScanJob:
-    """The user's own job; anyone else's (or a missing one) is 404."""
-    return get_object_or_404(ScanJob, pk=pk, created_by=user)
-
-
 @login_required
 @require_POST
 def scan_start(request, policy_id):
@@ -392,7 +388,7 @@ def _job_context(request, job: ScanJob) -> dict[str, Any]:
     return {
         "job": job, "policy": policy, "title": _label(policy.title) if policy else job.policy_id, "nav": "policies",
         "region": region_label(job.region_prefix), "page": page, "key_header": key_header, "name_header": name_header,
-        "running": job.status in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING),
+        "running": job.is_running,
         "truncated": job.status == ScanJob.Status.DONE and job.result_count > len(job.results or []),
         "kept": len(job.results or []), "can_export": PolicyPolicy.can(request.user, "export"),
     }
@@ -401,7 +397,7 @@ def _job_context(request, job: ScanJob) -> dict[str, Any]:
 @login_required
 @require_GET
 def scan_job(request, pk):
-    job = _job_for(request.user, pk)
+    job = job_for_user(ScanJob, request.user, pk)
     return render(request, "policies/scan_job.html", _job_context(request, job))
 
 
@@ -409,8 +405,8 @@ def scan_job(request, pk):
 @require_GET
 def scan_progress(request, pk):
     """The progress fragment while the task runs; once it is done, htmx reloads the page."""
-    job = _job_for(request.user, pk)
-    if job.status not in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING):
+    job = job_for_user(ScanJob, request.user, pk)
+    if not job.is_running:
         if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
@@ -427,7 +423,7 @@ def _export_rows(job: ScanJob) -> list[list[Any]]:
 @login_required
 @require_GET
 def scan_export(request, pk):
-    job = _job_for(request.user, pk)
+    job = job_for_user(ScanJob, request.user, pk)
     _require(PolicyPolicy, request.user, "export")
     file_format = request.GET.get("format", "xlsx")
     if file_format not in ("xlsx", "csv"):

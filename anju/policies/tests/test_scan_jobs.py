@@ -60,7 +60,8 @@ def test_scan_end_to_end_for_a_street_officer(client, personas, ledger):
     job = ScanJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("policies:scan_job", args=[job.pk])
     assert (job.status, job.region_prefix, job.created_by) == ("done", "350581001", personas.town)
-    assert job.result_count == 3 and job.result_total == Decimal("7200.00") and job.progress == 100
+    assert job.result_count == 3 and job.result_total == Decimal("7200.00")
+    assert (job.done_count, job.total_count, job.progress_percent) == (3, 3, 100) and job.started_at
     assert {r["subject_id"] for r in job.results} == {w.pk for w in ledger["hubin"]}
     assert AuditEvent.objects.filter(object_type="scan_job", object_id=str(job.pk), action="create").exists()
 
@@ -128,7 +129,8 @@ def test_job_pages_are_visible_to_their_creator_only(client, personas, ledger):
 def test_progress_fragment_then_refresh(client, personas, assistance):
     login(client, personas.town)
     job = ScanJob.objects.create(policy_id=POLICY, region_prefix="350581001", on_date=timezone.localdate(),
-                                 created_by=personas.town, status=ScanJob.Status.RUNNING, progress=40, result_count=1234)
+                                 created_by=personas.town, status=ScanJob.Status.RUNNING, done_count=1234, total_count=3085,
+                                 result_count=1234)
     url = reverse("policies:scan_progress", args=[job.pk])
     fragment = client.get(url, HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
