@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "anju.employment",
     "anju.training",
     "anju.policies",
+    "anju.portal",
 ]
 
 MIDDLEWARE = [

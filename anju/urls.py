@@ -14,7 +14,7 @@ urlpatterns = [
     path("workflow/", include("anju.workflow.urls")),
     path("policies/parameters/", include("anju.params.urls")),
     path("policies/", include("anju.policies.urls")),
-    path("check/", include("anju.policies.public_urls")),
+    path("check/", include("anju.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -249,5 +249,5 @@ def check(request: HttpRequest) -> HttpResponse:
             "unknown": [r for r in results if r["status"] == "unknown"],
             "not_eligible": [r for r in results if r["status"] == "not_eligible"],
         }
-    return render(request, "policies/public_check.html", context)
+    return render(request, "portal/check.html", context)
 
