@@ -25,18 +25,22 @@ from anju.workflow.calendar import deadline
 from anju.workflow.selectors import parent_progress
 
 PER_PAGE = 20
+_TEXT = {"class": "form-control"}
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("名称"), max_length=80,
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=80, widget=forms.TextInput(attrs=_TEXT),
                            help_text=gettext_lazy("例如：2026年第四季度困难农民工入户核实"))
     region = forms.CharField(label=gettext_lazy("范围（区划代码前缀）"), max_length=12,
-                             help_text=gettext_lazy("留空为您的整个管辖范围；例如 350581001 为湖滨街道。"), required=False)
+                             help_text=gettext_lazy("留空为您的整个管辖范围；例如 350581001 为湖滨街道。"), required=False,
+                             widget=forms.TextInput(attrs=_TEXT | {"inputmode": "numeric"}))
     not_verified_since = forms.DateField(label=gettext_lazy("此日期以来未核实的人员"), required=False,
-                                         widget=forms.DateInput(attrs={"type": "date"}),
+                                         widget=forms.DateInput(attrs=_TEXT | {"type": "date"}),
                                          help_text=gettext_lazy("留空则包括范围内的所有人员。"))
-    difficulty_only = forms.BooleanField(label=gettext_lazy("仅困难人员"), required=False, initial=True)
-    working_days = forms.IntegerField(label=gettext_lazy("办理时限（工作日）"), min_value=1, max_value=60, initial=10)
+    difficulty_only = forms.BooleanField(label=gettext_lazy("仅困难人员"), required=False, initial=True,
+                                         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    working_days = forms.IntegerField(label=gettext_lazy("办理时限（工作日）"), min_value=1, max_value=60, initial=10,
+                                      widget=forms.NumberInput(attrs=_TEXT))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,16 +7,18 @@ from django.utils.translation import gettext_lazy as _
 
 from anju.workflow.models import DayKind
 
+_TEXT = {"class": "form-control"}
+
 
 class PauseForm(forms.Form):
-    reason = forms.CharField(label=_("暂停原因"), max_length=200, strip=True,
+    reason = forms.CharField(label=_("暂停原因"), max_length=200, strip=True, widget=forms.TextInput(attrs=_TEXT),
                              help_text=_("例如：等待申请人补充材料。暂停期间不计入办理时限。"))
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label=_("类别"), choices=DayKind.choices)
-    name = forms.CharField(label=_("节日名称"), max_length=40)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs=_TEXT | {"type": "date"}))
+    kind = forms.ChoiceField(label=_("类别"), choices=DayKind.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    name = forms.CharField(label=_("节日名称"), max_length=40, widget=forms.TextInput(attrs=_TEXT))
 
     def clean_date(self):
         value = self.cleaned_data["date"]
@@ -33,6 +35,6 @@ class CalendarDayForm(forms.Form):
 
 
 class CalendarYearForm(forms.Form):
-    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
-    source = forms.CharField(label=_("依据"), max_length=300,
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs=_TEXT))
+    source = forms.CharField(label=_("依据"), max_length=300, widget=forms.TextInput(attrs=_TEXT),
                              help_text=_("例如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕×号）"))
