@@ -195,6 +195,9 @@ WHITENOISE_USE_FINDERS = DEV
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ANJU_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# A sheet larger than this is refused before it is read (anju.lib.sheets.Limits).
+ANJU_IMPORT_MAX_ROWS = int(env("ANJU_IMPORT_MAX_ROWS") or 200_000)
+ANJU_IMPORT_MAX_COLUMNS = int(env("ANJU_IMPORT_MAX_COLUMNS") or 200)
 
 TASKS = {
     "default": {

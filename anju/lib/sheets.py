@@ -158,7 +158,7 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?([0-9]+)?(?::([A-
 _CHUNK = 1 << 22
 
 
-def check_xlsx(path: Path, limits: Limits) -> None:
+def check_xlsx(path: Path | BinaryIO, limits: Limits) -> None:
     """Refuse a workbook with a sheet larger than `limits`, without loading it.
 
     Each worksheet's declared dimension (`<dimension ref="A1:Z100001"/>`) is checked first; then

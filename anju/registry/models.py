@@ -16,6 +16,7 @@ from anju.registry.choices import (
     types_of,
 )
 from anju.registry.timeline import KIND_MAX_LENGTH, timeline_kind_choices
+from anju.workflow.jobs import Job
 
 
 class Household(models.Model):
@@ -211,8 +212,11 @@ class TimelineEvent(models.Model):
         return f"{self.worker_id} {self.kind} {self.at:%Y-%m-%d}"
 
 
-class ImportJob(models.Model):
-    """One workbook upload: validated, previewed, then (on confirmation) committed by a task."""
+class ImportJob(Job):
+    """One workbook upload: validated, previewed, then (on confirmation) committed by a task.
+
+    A background job (`anju.workflow.jobs.Job`) whose running states are validating and
+    importing; between them it waits for the user's confirmation (validated)."""
 
     class Status(models.TextChoices):
         VALIDATING = "validating", _("校验中")
@@ -221,28 +225,23 @@ class ImportJob(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    RUNNING_STATES = (Status.VALIDATING, Status.IMPORTING)
+    RUNNING = Status.VALIDATING
+    DONE = Status.DONE
+    FAILED = Status.FAILED
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.VALIDATING)
     filename = models.CharField(_("文件名"), max_length=200)
     file = models.FileField(upload_to="imports/%Y/%m/")
     error_report = models.FileField(upload_to="imports/%Y/%m/", blank=True)
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.VALIDATING)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)  # created/updated/unchanged/rejected
-    errors = models.JSONField(default=list, blank=True)  # [{sheet,row,column,reason_zh,reason_en}]
-    message = models.TextField(blank=True)
+    # The first ERRORS_KEPT row errors [{sheet,row,column,reason_zh,reason_en}]; the error
+    # report file has every one.
+    errors = models.JSONField(default=list, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
 
     def __str__(self) -> str:
         return self.filename
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_rows:
-            return 0 if self.status in (self.Status.VALIDATING, self.Status.IMPORTING) else 100
-        return min(100, int(self.processed_rows * 100 / self.total_rows))

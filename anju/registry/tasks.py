@@ -1,35 +1,41 @@
 """Background work of the ledger: validating and committing an uploaded workbook (ImportJob).
 
-Both tasks take the job's id, record progress on the job as they go, and never leave a job
-stuck in a running state: any failure marks it failed with a message for the page.
+Both tasks take the job's id and run inside `workflow.jobs.job_running`: progress is recorded on
+the job as they go, and a failure marks the job failed with a message for the page (a file that
+cannot be read, or is over the import limits, with its own message) and deletes the upload.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.files import File
-from django.utils.translation import gettext as _
 from django_tasks import task
 
+from anju.lib.sheets import SheetError
 from anju.registry.imports import ImportPlan, import_book, plan_import
 from anju.registry.models import ImportJob
-from anju.registry.workbook import WorkbookError, read_workbook, write_error_report
+from anju.registry.workbook import read_workbook, write_error_report
+from anju.workflow.jobs import job_running
+from anju.workflow.tabular import stored_errors
 
-logger = logging.getLogger(__name__)
 Status = ImportJob.Status
+_JOBS = ImportJob.objects.select_related("created_by")
 
 
 @task()
 def validate_import(job_id: int) -> None:
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    with _failing_safely(job):
-        plan = _plan(job)
+    with _running(job_id, Status.VALIDATING) as job:
+        if job is None:
+            return
+        with _local_copy(job) as path:
+            book = read_workbook(path, filename=job.filename)
+        job.report(0, message="")
+        plan = plan_import(book, actor=job.created_by, progress=_progress(job, "validating"))
         _store_plan(job, plan, status=Status.VALIDATED)
 
 
@@ -38,14 +44,12 @@ def commit_import(job_id: int) -> None:
     """Re-validate (the ledger may have changed since the preview) and write the valid rows, in
     one pass and one transaction. Progress written inside the transaction would only be seen
     when it commits, so the page shows this phase as under way (no row count) until done."""
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status != Status.IMPORTING:
-        return
-    with _failing_safely(job):
+    with _running(job_id, Status.IMPORTING) as job:
+        if job is None:
+            return
         with _local_copy(job) as path:
             book = read_workbook(path, filename=job.filename)
-        job.message = ""
-        _progress(job, "writing")(0, job.total_rows)
+        job.report(0, job.total_count, message="writing")
         plan = import_book(book, actor=job.created_by, filename=job.filename, job_id=job.pk)
         _store_plan(job, plan, status=Status.DONE)
         # The upload holds ID numbers in clear; once imported, the ledger (encrypted) is the copy
@@ -53,34 +57,33 @@ def commit_import(job_id: int) -> None:
         job.file.delete(save=True)
 
 
-def _plan(job: ImportJob) -> ImportPlan:
-    with _local_copy(job) as path:
-        book = read_workbook(path, filename=job.filename)
-    job.message = ""
-    return plan_import(book, actor=job.created_by, progress=_progress(job, "validating"))
+@contextlib.contextmanager
+def _running(job_id: int, state: str) -> Iterator[ImportJob | None]:
+    with job_running(ImportJob, job_id, expected=(SheetError,), states=(state,), queryset=_JOBS) as job:
+        yield job
+    if job is not None and job.status == Status.FAILED and job.file:
+        # Nothing was imported: the upload (ID numbers in clear) is not kept for anyone.
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
-def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str, summary: dict | None = None) -> None:
-    job.summary = summary or plan.summary
-    job.errors = [e.as_dict() for e in plan.errors]
-    job.total_rows = job.processed_rows = plan.total_rows
+def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str) -> None:
+    report = ""
     if plan.rejected:
         with tempfile.TemporaryFile() as f:
             write_error_report(plan.book, plan.reasons(), f)
             f.seek(0)
             job.error_report.save(f"{Path(job.filename).stem}.errors.xlsx", File(f), save=False)
-    else:
-        job.error_report = ""
-    job.status = status
-    job.save()
+            report = job.error_report.name
+    summary = plan.summary | {"errors_total": len(plan.errors)}
+    job.finish(status=status, summary=summary, errors=stored_errors(plan.errors), error_report=report,
+               total_count=plan.total_rows, done_count=plan.total_rows)
 
 
 def _progress(job: ImportJob, phase: str):
     def report(done: int, total: int) -> None:
-        # Validation runs in autocommit, so the page's bar moves with it; the commit runs in one
-        # transaction, so it reports once, before it starts.
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=total,
-                                                   message=phase)
+        # Validation runs in autocommit, so the page's bar moves with it.
+        job.report(done, total, message=phase)
     return report
 
 
@@ -99,18 +102,3 @@ def _local_copy(job: ImportJob) -> Iterator[Path]:
         shutil.copyfileobj(src, tmp)
         tmp.flush()
         yield Path(tmp.name)
-
-
-@contextlib.contextmanager
-def _failing_safely(job: ImportJob) -> Iterator[None]:
-    try:
-        yield
-    except WorkbookError as exc:
-        _fail(job, str(exc))
-    except Exception:
-        logger.exception("import job %s failed", job.pk)
-        _fail(job, _("导入失败：系统错误，数据未作任何修改。请稍后重试，或联系管理员。"))
-
-
-def _fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(status=Status.FAILED, message=message)

@@ -1,4 +1,4 @@
-"""Workbook import and export pages (../shared/specs/ledger.md).
+"""Workbook import and export pages (docs/ledger-workbook.md).
 
 Import: upload -> ImportJob validated by a background task (progress polled with htmx) -> preview
 of counts and row errors -> 确认导入 -> commit task (re-validates first) -> summary.
@@ -19,13 +19,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from anju.lib.identifiers import make_id_number
+from anju.lib.sheets import Limits, SheetError, check_xlsx, csv_lines
 from anju.registry import exports
 from anju.registry.filters import WorkerFilter
 from anju.registry.models import ImportJob
@@ -34,15 +35,14 @@ from anju.registry.selectors import workers_for_user
 from anju.registry.tasks import commit_import, validate_import
 from anju.registry.workbook import (
     WORKERS,
-    csv_lines,
     ledger_headers,
     write_ledger_xlsx,
     write_template,
 )
+from anju.workflow.jobs import job_for_user
 
 ERRORS_PER_PAGE = 50
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
-RUNNING = (ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING)
 
 
 def _require(user, action: str) -> None:
@@ -52,7 +52,7 @@ def _require(user, action: str) -> None:
 
 def _job_for(user, pk) -> ImportJob:
     """The user's own job; anyone else's (or a missing one) is 404."""
-    return get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk, created_by=user)
+    return job_for_user(ImportJob, user, pk, queryset=ImportJob.objects.select_related("created_by"))
 
 
 class UploadForm(forms.Form):
@@ -71,8 +71,17 @@ class UploadForm(forms.Form):
                                         % {"size": round(upload.size / 2**20, 1), "limit": limit // 2**20})
         head = upload.read(4)
         upload.seek(0)
-        if upload.name.lower().endswith(".xlsx") and head != b"PK\x03\x04":
-            raise forms.ValidationError(_("该文件不是有效的 .xlsx 文件（可能是改了扩展名的其他格式）。"))
+        if upload.name.lower().endswith(".xlsx"):
+            if head != b"PK\x03\x04":
+                raise forms.ValidationError(_("该文件不是有效的 .xlsx 文件（可能是改了扩展名的其他格式）。"))
+            # A sheet over the limits (or a "bomb" with one cell at XFD1048576) is refused here,
+            # in a second, before a worker tries to load it.
+            try:
+                check_xlsx(upload.file, Limits.from_settings())
+            except SheetError as exc:
+                raise forms.ValidationError(str(exc)) from None
+            finally:
+                upload.seek(0)
         return upload
 
 
@@ -95,7 +104,7 @@ def import_start(request):
 
 def _detail_context(request, job: ImportJob) -> dict:
     page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    return {"job": job, "summary": job.summary or {}, "errors_page": page, "running": job.status in RUNNING,
+    return {"job": job, "summary": job.summary or {}, "errors_page": page, "running": job.is_running,
             "nav": "import", "can_confirm": job.status == ImportJob.Status.VALIDATED}
 
 
@@ -111,7 +120,7 @@ def import_progress(request, pk):
     """The progress fragment while a task runs; once it is done, htmx reloads the whole page."""
     _require(request.user, "import")
     job = _job_for(request.user, pk)
-    if job.status not in RUNNING:
+    if not job.is_running:
         if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
@@ -127,7 +136,7 @@ def import_confirm(request, pk):
     job = _job_for(request.user, pk)
     # Conditional update: a double click or a second tab cannot start the commit twice.
     started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
-        status=ImportJob.Status.IMPORTING, processed_rows=0)
+        status=ImportJob.Status.IMPORTING, done_count=0, finished_at=None)
     if not started:
         messages.warning(request, _("该导入任务已经确认过或尚未校验完成。"))
         return redirect("registry:import_detail", pk=job.pk)

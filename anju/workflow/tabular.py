@@ -215,9 +215,10 @@ def reasons_of(errors: Iterable[RowError]) -> dict[tuple[str, int], str]:
     return {key: "；".join(texts) for key, texts in out.items()}
 
 
-def stored_errors(errors: list[RowError], limit: int = ERRORS_KEPT) -> list[dict[str, Any]]:
-    """What a job keeps for its page: the first `limit` errors (the error report has all)."""
-    return [e.as_dict() for e in errors[:limit]]
+def stored_errors(errors: list[RowError], limit: int | None = None) -> list[dict[str, Any]]:
+    """What a job keeps for its page: the first `limit` (ERRORS_KEPT) errors; the error report
+    file has all of them."""
+    return [e.as_dict() for e in errors[:limit or ERRORS_KEPT]]
 
 
 @dataclass

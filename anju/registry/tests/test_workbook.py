@@ -303,3 +303,40 @@ def test_command_exit_codes_json_and_dry_run(personas, tmp_path):
     assert command(str(tmp_path / "missing.csv"), "--as", "t-county")[0] == 2
     assert command(str(good), "--as", "nobody")[0] == 2
     assert command(str(good), "--as", "t-union")[0] == 2  # may not import
+
+
+def test_gbk_and_bom_csv_import_exactly_as_the_same_rows_in_xlsx(personas, tmp_path):
+    rows = [worker_row(i, street="350581001") for i in range(20)] + [worker_row(30, 手机号码="12")]
+    xlsx = write_xlsx(tmp_path / "same.xlsx", rows)
+    files = {"gbk": write_csv(tmp_path / "gbk.csv", rows, encoding="gbk"),
+             "utf-8-sig": write_csv(tmp_path / "bom.csv", rows, encoding="utf-8-sig")}
+    assert files["gbk"].read_bytes()[:2] != b"\xef\xbb" and files["utf-8-sig"].read_bytes()[:3] == b"\xef\xbb\xbf"
+
+    def outcome(path):
+        plan = plan_import(read_workbook(path), actor=personas.county)
+        summary = {k: plan.summary[k] for k in ("created", "updated", "unchanged", "rejected")}
+        created = sorted((r.row, tuple(sorted(r.data.items()))) for r in plan.workers.create)
+        return summary, created, [(e.row, e.column, e.reason_zh) for e in plan.errors]
+
+    expected = outcome(xlsx)
+    assert expected[0] == {"created": 20, "updated": 0, "unchanged": 0, "rejected": 1}
+    for path in files.values():
+        assert outcome(path) == expected
+    # Imported from the GBK file, the ledger is what the workbook describes: nothing left to do.
+    import_book(read_workbook(files["gbk"]), actor=personas.county)
+    again = plan_import(read_workbook(xlsx), actor=personas.county).summary
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 20)
+
+
+def test_command_refuses_a_bomb_workbook_within_seconds(personas, tmp_path, settings):
+    import time
+
+    from anju.lib.tests.test_sheets import bomb
+
+    started = time.monotonic()
+    code, result, err = command(str(bomb(tmp_path / "bomb.xlsx", "XFD1048576")), "--as", "t-county")
+    assert code == 2 and "超出导入上限" in result["error"] and time.monotonic() - started < 5
+    settings.ANJU_IMPORT_MAX_ROWS = 3
+    code, result, _err = command(str(write_xlsx(tmp_path / "long.xlsx", [worker_row(i) for i in range(20)])),
+                                 "--as", "t-county")
+    assert code == 2 and "导入上限为 3 行" in result["error"] and not Worker.objects.exists()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from anju.audit.models import AuditEvent
 from anju.registry.models import ImportJob, Worker
 from anju.registry.tests.factories import make_worker
-from anju.registry.tests.workbook_data import id_for, worker_row, write_xlsx
+from anju.registry.tests.workbook_data import id_for, worker_row, write_csv, write_xlsx
 from anju.registry.validation import CERTIFICATE_COLUMNS, WORKER_COLUMNS
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -77,7 +77,7 @@ def test_upload_preview_confirm_done(client, personas, tmp_path):
 def test_progress_fragment_and_refresh(client, personas, tmp_path):
     login(client, personas.town)
     job = ImportJob.objects.create(created_by=personas.town, filename="x.xlsx", status=ImportJob.Status.VALIDATING,
-                                   total_rows=200, processed_rows=50)
+                                   total_count=200, done_count=50)
     url = reverse("registry:import_progress", args=[job.pk])
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and b"25%" in fragment.content and b"<html" not in fragment.content
@@ -117,9 +117,47 @@ def test_too_large_upload_and_broken_workbook(client, personas, settings):
     assert response.status_code == 400 and "文件太大" in response.content.decode()
     settings.ANJU_MAX_UPLOAD_BYTES = 10**6
     response = client.post(reverse("registry:import_start"), {"file": SimpleUploadedFile("a.xlsx", b"PK\x03\x04junk")})
+    # A broken zip is refused by the page itself, before any job is made.
+    assert response.status_code == 400 and "Excel" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_bomb_workbook_is_refused_by_the_page(client, personas, tmp_path):
+    from anju.lib.tests.test_sheets import bomb
+
+    login(client, personas.town)
+    path = bomb(tmp_path / "bomb.xlsx", "XFD1048576", dimension="A1:B2")
+    response = upload(client, path)
+    assert response.status_code == 400 and "超出导入上限" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_csv_over_the_row_limit_fails_its_job_and_the_upload_is_deleted(client, personas, tmp_path, settings):
+    settings.ANJU_IMPORT_MAX_ROWS = 5
+    login(client, personas.town)
+    path = write_csv(tmp_path / "long.csv", [worker_row(i, street="350581001") for i in range(30)])
+    response = upload(client, path)
     job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.FAILED and "Excel" in job.message
-    assert "Excel" in client.get(response.url).content.decode()
+    assert job.status == ImportJob.Status.FAILED and "超过导入上限" in job.message and job.finished_at
+    assert not job.file and not list((settings.MEDIA_ROOT / "imports").rglob("*.csv"))
+    assert "超过导入上限" in client.get(response.url).content.decode()
+
+
+def test_errors_kept_on_the_job_are_capped_the_report_has_all(client, personas, tmp_path, monkeypatch):
+    from anju.workflow import tabular
+
+    monkeypatch.setattr(tabular, "ERRORS_KEPT", 3)
+    login(client, personas.town)
+    rows = [worker_row(i, street="350581001", 手机号码="1") for i in range(5)]
+    response = upload(client, write_xlsx(tmp_path / "bad.xlsx", rows))
+    job = ImportJob.objects.get()
+    assert len(job.errors) == 3 and job.summary["errors_total"] == 5 and job.summary["rejected"] == 5
+    page = client.get(response.url).content.decode()
+    assert 'data-testid="errors-capped"' in page
+    report = openpyxl.load_workbook(io.BytesIO(client.get(reverse("registry:import_error_report", args=[job.pk]))
+                                               .getvalue()))
+    reasons = [row[-1] for row in report["人员"].iter_rows(min_row=2, values_only=True)]
+    assert len([r for r in reasons if r]) == 5
 
 
 def test_jobs_are_private_and_import_needs_the_right(client, personas, tmp_path):

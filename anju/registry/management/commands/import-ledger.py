@@ -1,7 +1,8 @@
 """`anju import-ledger PATH --as USERNAME [--dry-run]`: import a ledger workbook from the shell.
 
-Progress goes to stderr; the last stdout line is one JSON object (../shared/specs/ledger.md).
-Exit status: 0 no row rejected, 3 some rejected, 2 the file (or the user) cannot be used.
+Progress goes to stderr; the last stdout line is one JSON object (docs/ledger-workbook.md).
+Exit status: 0 no row rejected, 3 some rejected, 2 the file (or the user) cannot be used — a
+file over the import limits (ANJU_IMPORT_MAX_ROWS / _COLUMNS) is refused before it is read.
 """
 
 from __future__ import annotations
