@@ -14,7 +14,7 @@ from anju.accounts.models import User
 from anju.lib.workdays import add_working_days
 from anju.registry.choices import VisitResult
 from anju.registry.models import VerificationRound, Worker
-from anju.registry.rounds import round_open_tasks
+from anju.registry.rounds import round_open_tasks, round_workers
 from anju.registry.services import visit_record
 from anju.workflow.calendar import work_calendar
 from anju.workflow.models import OPEN_STATES, WorkTask
@@ -33,9 +33,12 @@ def _round(*, county: User, name: str, region: str, working_days: int, since: dt
            working_days_ago: int) -> VerificationRound | None:
     if VerificationRound.objects.filter(name=name).exists():
         return None
+    rnd = VerificationRound(created_by=county, name=name, region_prefix=region, working_days=working_days,
+                            not_verified_since=since)
+    if not round_workers(rnd).exists():
+        return None  # a demo with few people: nobody in difficulty there
     with transaction.atomic():
-        rnd = VerificationRound.objects.create(created_by=county, name=name, region_prefix=region,
-                                               working_days=working_days, not_verified_since=since)
+        rnd.save()
     round_open_tasks(rnd, opened_at=_opened(working_days_ago))
     return rnd
 
