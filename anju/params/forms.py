@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts.permissions import ParameterPolicy
 from anju.params.models import Parameter, ParamType
+from anju.params.permissions import ParameterPolicy
 from anju.regions.codes import PREFIX_RE, normalize_code, significant_prefix
 from anju.regions.selectors import child_options, region_exists, region_name, region_path
 

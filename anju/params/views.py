@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from anju.accounts.permissions import ParameterPolicy
 from anju.lib.jsonutil import plain_decimal
 from anju.params.forms import ParameterValueForm, region_label
 from anju.params.models import Parameter, ParameterValue
+from anju.params.permissions import ParameterPolicy
 from anju.params.selectors import readers_of
 from anju.params.services import parameter_set
 

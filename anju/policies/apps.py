@@ -27,6 +27,6 @@ def _policies_panel_context(request, worker) -> dict:
 
 
 def _may_view_policies(user, worker) -> bool:
-    from anju.accounts.permissions import PolicyPolicy
+    from anju.policies.permissions import PolicyPolicy
 
     return PolicyPolicy.can(user, "view")

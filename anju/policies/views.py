@@ -29,7 +29,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from anju.accounts.models import department_label
-from anju.accounts.permissions import PolicyPolicy
 from anju.lib.i18n import is_english
 from anju.lib.jsonutil import plain_decimal
 from anju.params import selectors as parameters
@@ -41,6 +40,7 @@ from anju.policies.facts import CATALOGUE, SUBJECTS
 from anju.policies.forms import ScanForm
 from anju.policies.models import ScanJob
 from anju.policies.packs import Policy, catalogue, get_policy
+from anju.policies.permissions import PolicyPolicy
 from anju.policies.services import decision_record, scan_export_record, scan_job_create
 from anju.policies.tasks import run_scan
 from anju.regions.selectors import region_name

@@ -20,11 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.accounts.permissions import PolicyPolicy
 from anju.lib.jsonutil import plain_decimal
 from anju.params import selectors as parameters
 from anju.policies import engine
 from anju.policies.packs import Policy, catalogue, get_policy
+from anju.policies.permissions import PolicyPolicy
 from anju.regions.codes import PREFIX_RE, in_prefix, normalize_code, significant_prefix
 from anju.regions.selectors import region_exists, region_name
 

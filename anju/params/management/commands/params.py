@@ -16,11 +16,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from anju.accounts.permissions import ParameterPolicy
 from anju.lib.jsonutil import plain_decimal
 from anju.params import selectors
 from anju.params.forms import clean_region_prefix, parse_value, region_label
 from anju.params.models import Parameter
+from anju.params.permissions import ParameterPolicy
 from anju.params.services import parameter_set
 
 EXIT_BAD_INPUT = 2
