@@ -22,12 +22,16 @@ $ANJU load-policies >/dev/null || echo "Warning: some policy packs were rejected
 web=$!
 $ANJU db_worker --queue-name default &
 worker=$!
-trap 'kill $web $worker 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
+# Deadline warnings and escalations: now, then hourly (production: cron, see docs/operations.md).
+( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; sleep 3600; done ) &
+sweeper=$!
+trap 'kill $web $worker $sweeper 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
 sleep 1
 cat <<MSG
 
   Anju is running at http://$HOST:$PORT/
   Public policy self-check (no login): http://$HOST:$PORT/check/
+  Work queue (我的待办): http://$HOST:$PORT/workflow/queue/  ·  verification rounds: http://$HOST:$PORT/ledger/rounds/
   Demo logins (password: anju-demo):
     shishi-town       town officer, 湖滨街道 (Shishi)
     shishi-hrss       county officer, 石狮市
