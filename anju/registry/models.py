@@ -245,3 +245,24 @@ class ImportJob(Job):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class VerificationRound(Job):
+    """A round of house-to-house verification scheduled by a county officer: one task per worker
+    in difficulty (not verified since a date) for the town that holds them, due in N working days.
+    Opening the tasks is the round's background job (done_count/total_count)."""
+
+    name = models.CharField(_("名称"), max_length=80)
+    region_prefix = models.CharField(_("范围（区划前缀）"), max_length=12)
+    not_verified_since = models.DateField(_("此日期以来未核实"), null=True, blank=True)
+    difficulty_only = models.BooleanField(_("仅困难人员"), default=True)
+    working_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"))
+    task_count = models.PositiveIntegerField(_("任务数"), default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("核实轮次")
+        verbose_name_plural = _("核实轮次")
+
+    def __str__(self) -> str:
+        return self.name
