@@ -37,7 +37,7 @@ class Household(models.Model):
 
 
 class Worker(models.Model):
-    """A person in the ledger. Field names follow ../shared/specs/ledger.md.
+    """A person in the ledger. Field names follow docs/ledger-workbook.md.
 
     ID and phone numbers are kept encrypted (`*_enc`), with a keyed hash for exact lookup
     (`*_hash`) and a pre-masked copy for screens, so that lists never decrypt.

@@ -13,7 +13,7 @@ urlpatterns = [
     path("<int:pk>/certificates/new/", views.certificate_create, name="certificate_create"),
     path("rounds/", views_rounds.round_list, name="round_list"),
     path("rounds/<int:pk>/", views_rounds.round_detail, name="round_detail"),
-    # Workbook import and export (../shared/specs/ledger.md)
+    # Workbook import and export (docs/ledger-workbook.md)
     path("export/", views_workbook.worker_export, name="worker_export"),
     path("template.xlsx", views_workbook.import_template, name="import_template"),
     path("import/", views_workbook.import_start, name="import_start"),

@@ -33,7 +33,7 @@ from anju.registry.choices import (
     mask_of,
 )
 
-# Field order and labels of the workbook (../shared/specs/ledger.md).
+# Field order and labels of the workbook (docs/ledger-workbook.md).
 WORKER_COLUMNS: list[tuple[str, str]] = [
     ("name", "姓名"),
     ("id_number", "公民身份号码"),
