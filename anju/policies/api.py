@@ -75,7 +75,11 @@ class HowToApplyOut(Schema):
 
 
 class SourceOut(Schema):
-    file: str
+    document: str = Field(..., description="The title of the document that sets the measure.")
+    title_translated: bool = Field(..., description="The title is an English translation (the Chinese one is not known).")
+    issuer: str
+    number: str | None = Field(..., examples=["狮委办〔2022〕19号"], description="The document number, when it has one.")
+    date: dt.date | None
     article: str
     gist: Text
 

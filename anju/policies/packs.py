@@ -22,7 +22,6 @@ from anju.policies.expressions import BOOL, NUMBER, Expression, ExpressionError,
 from anju.policies.facts import CATALOGUE, SUBJECTS
 
 PACK_DIR = Path(__file__).parent / "packs"
-SEEDS_README = "../shared/seeds/README.md"
 # Departments a pack may name: the kinds staff departments have (accounts.DepartmentKind).
 DEPARTMENT_KINDS = set(DepartmentKind.values) - {DepartmentKind.AUDIT}
 FREQUENCIES = {"once", "once_per_period", "per_subject", "monthly"}
@@ -92,7 +91,8 @@ class Policy:
     digest: str
     path: Path
     title: Label
-    source_file: str
+    document: str  # the source document's title, as it is titled (or translated: title_translated)
+    issuer: str
     article: str
     gist: Label
     issuing_region: str
@@ -111,6 +111,10 @@ class Policy:
     verification: tuple[dict, ...]
     parameters: dict[str, ParamDecl]
     examples: tuple[dict, ...] = field(default_factory=tuple)
+    document_number: str = ""  # 文号, e.g. 狮委办〔2022〕19号
+    document_date: dt.date | None = None
+    title_translated: bool = False  # the Chinese title is unknown; `document` is an English translation
+
 
     def in_force(self, on: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
@@ -250,7 +254,11 @@ def load_pack(path: Path) -> Policy:
         digest=hashlib.sha256(text.encode()).hexdigest(),
         path=path,
         title=r.label(r.get(data, "title"), "title"),
-        source_file=str(r.get(source, "file", context=data.get("source"))),
+        document=str(r.get(source, "document", context=data.get("source"))),
+        issuer=str(r.get(source, "issuer", context=data.get("source"))),
+        document_number=str(source.get("number") or ""),
+        document_date=r.date(source.get("date"), "source.date"),
+        title_translated=bool(source.get("title_translated", False)),
         article=str(r.get(source, "article", context=data.get("source"))),
         gist=r.label(r.get(source, "gist", context=data.get("source")), "source gist"),
         issuing_region=region,

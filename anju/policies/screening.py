@@ -322,7 +322,9 @@ def result_json(s: Screened) -> dict[str, Any]:
         "lead_department": department(p.lead),
         "cooperating_departments": [department(d) for d in p.cooperating],
         "how_to_apply": how_to_apply(p),
-        "source": {"file": p.source_file, "article": p.article, "gist": {"zh": p.gist.zh, "en": p.gist.en}},
+        "source": {"document": p.document, "title_translated": p.title_translated, "issuer": p.issuer,
+                   "number": p.document_number or None, "date": p.document_date, "article": p.article,
+                   "gist": {"zh": p.gist.zh, "en": p.gist.en}},
         "valid_from": p.valid_from,
         "valid_to": p.valid_to,
     }
