@@ -87,8 +87,9 @@ class WorkTask(models.Model):
     Who may act: users of `role` whose jurisdiction covers `region_code` (and, when the user
     belongs to a department, of `department_kind`). The clock runs from `opened_on` in working
     days; a pause stops it and moves `due_on` by the working days it lasted. `warn_on` and
-    `urgent_on` are the days 70 % and 90 % of the time have run, kept as dates so that the
-    sweep and the queues are plain indexed comparisons."""
+    `urgent_on` are the days the warning shares of the time have run (the regional parameters
+    `workflow_warn_ratio` and `workflow_urgent_ratio` of the opening day; empty when the region
+    sets none), kept as dates so that the sweep and the queues are plain indexed comparisons."""
 
     step = models.CharField(_("事项"), max_length=60)
     subject_type = models.CharField(_("对象类型"), max_length=40)
@@ -104,8 +105,8 @@ class WorkTask(models.Model):
     opened_at = models.DateTimeField(_("开始时间"))
     opened_on = models.DateField(_("开始日期"))
     due_on = models.DateField(_("办理期限"))
-    warn_on = models.DateField()
-    urgent_on = models.DateField()
+    warn_on = models.DateField(null=True, blank=True)
+    urgent_on = models.DateField(null=True, blank=True)
     calendar_fallback = models.BooleanField(_("按普通周末推算"), default=False)
     state = models.CharField(_("状态"), max_length=10, choices=TaskState.choices, default=TaskState.OPEN)
     alert = models.PositiveSmallIntegerField(_("预警"), choices=Alert.choices, default=Alert.NONE)

@@ -1,5 +1,6 @@
 """Writes of the deadline engine: opening, pausing, resuming and closing tasks, and the sweep that
-raises warnings (70 %, 90 % of the time), marks tasks overdue and escalates them to the
+raises warnings (by default at 70 % and 90 % of the time: dated regional parameters
+`workflow_warn_ratio` and `workflow_urgent_ratio`), marks tasks overdue and escalates them to the
 supervising role. Messages go through the outbox in the same transaction."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count
@@ -20,6 +22,7 @@ from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib.dates import today
 from anju.lib.workdays import WorkCalendar, add_working_days, working_days_between
+from anju.params.selectors import resolve, tables_in_force
 from anju.regions.codes import in_prefix
 from anju.workflow import outbox
 from anju.workflow.calendar import work_calendar
@@ -27,8 +30,10 @@ from anju.workflow.models import OPEN_STATES, Alert, TaskPause, TaskState, WorkT
 from anju.workflow.permissions import TaskPolicy
 from anju.workflow.steps import get_step
 
-WARN_RATIO = 0.7
-URGENT_RATIO = 0.9
+# The share of the time after which a task warns, and after which it is urgent: dated regional
+# parameters (a town's supervision rules may set other points). Empty means no such warning.
+WARN_PARAM = "workflow_warn_ratio"
+URGENT_PARAM = "workflow_urgent_ratio"
 BULK = 5000
 
 
@@ -52,12 +57,39 @@ class Assignment:
     supervisor_role: str = ""
 
 
-def _dates(opened_on: dt.date, working_days: int, calendar: WorkCalendar) -> dict:
+Ratios = tuple[Decimal | None, Decimal | None]
+
+
+class _RatioCache:
+    """The warning ratios in force on one day, per region code, read with one query."""
+
+    def __init__(self, on: dt.date):
+        self.on = on
+        self.tables = tables_in_force([WARN_PARAM, URGENT_PARAM], on)
+        self.by_region: dict[str, Ratios] = {}
+
+    def __call__(self, region_code: str) -> Ratios:
+        ratios = self.by_region.get(region_code)
+        if ratios is None:
+            ratios = self.by_region[region_code] = (
+                resolve(WARN_PARAM, region_code, self.on, table=self.tables[WARN_PARAM])[0],
+                resolve(URGENT_PARAM, region_code, self.on, table=self.tables[URGENT_PARAM])[0],
+            )
+        return ratios
+
+
+def _point(opened_on: dt.date, working_days: int, ratio: Decimal | None, calendar: WorkCalendar) -> dt.date | None:
+    if ratio is None:
+        return None
+    return add_working_days(opened_on, max(1, math.ceil(working_days * ratio)), calendar)
+
+
+def _dates(opened_on: dt.date, working_days: int, calendar: WorkCalendar, ratios: Ratios) -> dict:
     due = add_working_days(opened_on, working_days, calendar)
     return {
         "due_on": due,
-        "warn_on": add_working_days(opened_on, max(1, math.ceil(working_days * WARN_RATIO)), calendar),
-        "urgent_on": add_working_days(opened_on, max(1, math.ceil(working_days * URGENT_RATIO)), calendar),
+        "warn_on": _point(opened_on, working_days, ratios[0], calendar),
+        "urgent_on": _point(opened_on, working_days, ratios[1], calendar),
         "calendar_fallback": bool(calendar.fallback_years(opened_on, due)),
     }
 
@@ -75,24 +107,30 @@ def task_build(*, assignment: Assignment, subject_type: str, subject_id: int, su
         department_kind=assignment.department_kind, role=assignment.role,
         supervisor_role=assignment.supervisor_role, working_days=assignment.working_days,
         opened_at=opened_at, opened_on=opened_on,
-        **_dates(opened_on, assignment.working_days, calendar or work_calendar()),
+        **_dates(opened_on, assignment.working_days, calendar or work_calendar(), _RatioCache(opened_on)(region_code)),
     )
 
 
 def tasks_build_many(*, assignment: Assignment, subjects: Iterable[tuple[str, int, str, str]],
                      parent: tuple[str, int] | None = None, opened_at: dt.datetime | None = None) -> Iterable[WorkTask]:
     """Unsaved tasks for many records opened together (same clock): `subjects` yields
-    (subject_type, subject_id, subject_label, region_code). The dates are computed once."""
+    (subject_type, subject_id, subject_label, region_code). The dates are computed once per set
+    of warning ratios (regions may differ)."""
     opened_at = opened_at or timezone.now()
     opened_on = timezone.localdate(opened_at)
-    dates = _dates(opened_on, assignment.working_days, work_calendar())
+    calendar, ratios_of = work_calendar(), _RatioCache(opened_on)
+    dates_by_ratios: dict[Ratios, dict] = {}
     common = dict(step=assignment.step, parent_type=parent[0] if parent else "", parent_id=parent[1] if parent else None,
                   department_kind=assignment.department_kind, role=assignment.role,
                   supervisor_role=assignment.supervisor_role, working_days=assignment.working_days,
-                  opened_at=opened_at, opened_on=opened_on, **dates)
+                  opened_at=opened_at, opened_on=opened_on)
     for subject_type, subject_id, label, region_code in subjects:
+        ratios = ratios_of(region_code)
+        dates = dates_by_ratios.get(ratios)
+        if dates is None:
+            dates = dates_by_ratios[ratios] = _dates(opened_on, assignment.working_days, calendar, ratios)
         yield WorkTask(subject_type=subject_type, subject_id=subject_id, subject_label=label[:120],
-                       region_code=region_code, **common)
+                       region_code=region_code, **common, **dates)
 
 
 def tasks_open(tasks: Iterable[WorkTask]) -> int:
@@ -189,8 +227,10 @@ def _end_pause(task: WorkTask, *, actor, at: dt.datetime) -> TaskPause:
     pause.save(update_fields=["resumed_at", "resumed_by", "working_days"])
     if shift > 0:
         task.due_on = add_working_days(task.due_on, shift, calendar)
-        task.warn_on = add_working_days(task.warn_on, shift, calendar)
-        task.urgent_on = add_working_days(task.urgent_on, shift, calendar)
+        if task.warn_on:
+            task.warn_on = add_working_days(task.warn_on, shift, calendar)
+        if task.urgent_on:
+            task.urgent_on = add_working_days(task.urgent_on, shift, calendar)
     task.paused_at = None
     return pause
 
@@ -210,8 +250,8 @@ def close_open_tasks_for(*, actor, step: str, subject_type: str, subject_id: int
 # The sweep --------------------------------------------------------------------------------------
 _LEVELS = (
     # (alert, which date has passed, message to the acting users)
-    (Alert.WARNING, "warn_on__lte", N_("您有 %(count)s 项「%(step)s」待办已用去七成办理时限，请及时办理。")),
-    (Alert.URGENT, "urgent_on__lte", N_("您有 %(count)s 项「%(step)s」待办已用去九成办理时限，即将到期。")),
+    (Alert.WARNING, "warn_on__lte", N_("您有 %(count)s 项「%(step)s」待办已到预警时间，请及时办理。")),
+    (Alert.URGENT, "urgent_on__lte", N_("您有 %(count)s 项「%(step)s」待办临近办理期限，即将到期。")),
     (Alert.OVERDUE, "due_on__lt", N_("您有 %(count)s 项「%(step)s」待办已超过办理期限。")),
 )
 ESCALATION = N_("%(region)s 有 %(count)s 项「%(step)s」待办已超期，请督办。")

@@ -41,6 +41,29 @@ def test_due_date_skips_national_day(personas):
     assert not task.calendar_fallback
 
 
+def test_warning_points_are_regional_parameters(personas):
+    from decimal import Decimal
+
+    from anju.params.services import parameter_set
+
+    # Jinjiang (350582) warns at half the time from 2025 on; Shishi keeps the national 70 %.
+    parameter_set(actor=personas.county, name="workflow_warn_ratio", region_prefix="350582",
+                  valid_from=dt.date(2025, 1, 1), value=Decimal("0.5"), source="晋江督办办法")
+    # A county that sets no urgent point gets none: the value is empty, not a guess.
+    parameter_set(actor=personas.county, name="workflow_urgent_ratio", region_prefix="350582",
+                  valid_from=dt.date(2025, 1, 1), value=None, source="未规定")
+    jinjiang = open_task(personas, opened_at=at(2025, 9, 30), region="350582100000", subject_id=2)
+    shishi = open_task(personas, opened_at=at(2025, 9, 30), subject_id=3)
+    assert jinjiang.warn_on == dt.date(2025, 10, 14)  # 5th working day
+    assert jinjiang.urgent_on is None
+    assert shishi.warn_on == dt.date(2025, 10, 16)
+    built = list(services.tasks_build_many(
+        assignment=ASSIGN, opened_at=at(2025, 9, 30),
+        subjects=[("test.thing", 4, "甲", "350582100000"), ("test.thing", 5, "乙", "350581001000")]))
+    assert [(t.warn_on, t.urgent_on) for t in built] == [
+        (dt.date(2025, 10, 14), None), (dt.date(2025, 10, 16), dt.date(2025, 10, 20))]
+
+
 def test_fallback_year_is_flagged(personas):
     task = open_task(personas, opened_at=at(2026, 12, 24))
     assert task.calendar_fallback  # runs into 2027, which nobody has entered

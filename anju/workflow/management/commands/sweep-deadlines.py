@@ -11,7 +11,7 @@ from anju.workflow.services import deadlines_sweep
 
 
 class Command(BaseCommand):
-    help = "Warn at 70 % and 90 % of each task's time, mark overdue tasks and escalate them."
+    help = "Warn at the warning points of each task (regional parameters), mark overdue tasks and escalate them."
 
     def add_arguments(self, parser):
         parser.add_argument("--date", type=dt.date.fromisoformat, default=None)
