@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from anju.lib.paginators import CappedPaginator
 from anju.regions.selectors import region_name
 from anju.regions.widgets import RegionPicker
 from anju.registry import services
 from anju.registry.choices import DifficultyType, EmploymentStatus, Gender
 from anju.registry.filters import WorkerFilter
 from anju.registry.forms import CertificateForm, VisitForm, WorkerForm
-from anju.registry.paginators import CappedPaginator
 from anju.registry.panels import worker_panels
 from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import get_worker_for_user, workers_for_user

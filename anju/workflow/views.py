@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from anju.accounts.models import department_label
 from anju.lib.dates import today
+from anju.lib.paginators import CappedPaginator
 from anju.regions.models import Region
 from anju.workflow import outbox, selectors, services
 from anju.workflow.calendar import (
@@ -59,7 +60,7 @@ def queue(request):
         qs = qs.filter(due_on__lt=on)
     # Deferred join: the page's ids come from the queue index alone, then 50 rows are read, so a
     # deep page does not sort and skip whole rows.
-    page = Paginator(qs.values_list("id", flat=True), PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs.values_list("id", flat=True), PER_PAGE).get_page(request.GET.get("page"))
     by_id = WorkTask.objects.in_bulk(list(page))
     tasks = [by_id[pk] for pk in page if pk in by_id]
     names = dict(Region.objects.filter(code__in={t.region_code for t in tasks}).values_list("code", "name"))

@@ -1,8 +1,10 @@
 """Counting at most 10,000: a jurisdiction of a million people pages just as fast as a street.
 
+Used by every long list (the ledger, the work queue).
+
 An exact count of a broad filter is a scan of most of the table on every page view; nobody pages
-past the first few hundred rows of a list they can narrow. Above the cap the page says
-"10,000 人以上" and offers the first 200 pages.
+past the first few hundred rows of a list they can narrow. Above the cap the page says so
+("超过 10,000 …") and offers the pages within the cap.
 """
 
 from __future__ import annotations
