@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from anju.accounts.models import Role
 from anju.accounts.permissions import STAFF, Policy
 
@@ -45,3 +47,14 @@ class RoundPolicy(Policy):
     @classmethod
     def region_of(cls, obj) -> str | None:
         return obj.region_prefix.ljust(12, "0")
+
+    @classmethod
+    def visible_q(cls, user) -> Q:
+        """Rounds whose area and the user's jurisdiction overlap: inside it (a county officer sees
+        the towns' rounds) or containing it (a town officer sees the county's round)."""
+        if not cls.can(user, "view"):
+            return Q(pk__in=[])
+        area = user.jurisdiction or ""
+        if not area:
+            return Q()
+        return Q(region_prefix__startswith=area) | Q(region_prefix__in=[area[:n] for n in range(len(area))])

@@ -63,19 +63,12 @@ class RoundForm(forms.Form):
 
 
 def _visible(user):
-    qs = VerificationRound.objects.select_related("created_by")
-    if user.jurisdiction:
-        qs = qs.filter(region_prefix__startswith=user.jurisdiction[:6])
-    return qs
+    return VerificationRound.objects.select_related("created_by").filter(RoundPolicy.visible_q(user))
 
 
 def _round_for(user, pk: int) -> VerificationRound:
     rnd = _visible(user).filter(pk=pk).first()
-    if rnd is None or not RoundPolicy.can(user, "view"):
-        raise Http404
-    # Visible when the round's area and the user's overlap (a town officer sees the county's round).
-    if user.jurisdiction and not (rnd.region_prefix.startswith(user.jurisdiction)
-                                  or user.jurisdiction.startswith(rnd.region_prefix)):
+    if rnd is None:
         raise Http404
     return rnd
 

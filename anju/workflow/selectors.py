@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
 from anju.lib.dates import today
 from anju.regions.codes import prefix_q
@@ -39,17 +40,24 @@ def get_task_for_user(user, pk: int) -> WorkTask | None:
 
 
 def open_counts(qs: QuerySet[WorkTask], by: str, *, on: dt.date | None = None) -> list[dict]:
-    """Open tasks grouped by a field (`step`, `department_kind`, `town`): open, overdue, alerted."""
+    """Open tasks grouped by a field (`step`, `department_kind`, `town`), most overdue first."""
+    return task_counts(qs.filter(state__in=OPEN_STATES), by, on=on, order=("-overdue", "-open"))
+
+
+def task_counts(qs: QuerySet[WorkTask], by: str, *, on: dt.date | None = None,
+                order: tuple[str, ...] = ()) -> list[dict]:
+    """Tasks grouped by a field (`town` is the first 9 digits of the region): total, done, open,
+    overdue and warned (alerted, not yet overdue), in one query."""
     on = on or today()
     if by == "town":
-        from django.db.models.functions import Substr
-
         qs = qs.annotate(town=Substr("region_code", 1, 9))
+    is_open = Q(state__in=OPEN_STATES)
     return list(
-        qs.filter(state__in=OPEN_STATES).values(by)
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=on)),
-                  warned=Count("id", filter=Q(alert__gte=Alert.WARNING, due_on__gte=on)))
-        .order_by("-overdue", "-open")
+        qs.values(by)
+        .annotate(total=Count("id"), done=Count("id", filter=~is_open), open=Count("id", filter=is_open),
+                  overdue=Count("id", filter=is_open & Q(due_on__lt=on)),
+                  warned=Count("id", filter=is_open & Q(alert__gte=Alert.WARNING, due_on__gte=on)))
+        .order_by(*(order or (by,)))
     )
 
 
@@ -60,15 +68,4 @@ def parent_progress(parent_type: str, parent_id: int, *, on: dt.date | None = No
     totals = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
     overdue = qs.filter(state__in=OPEN_STATES, due_on__lt=on).count()
     return {"by_state": totals, "total": sum(totals.values()), "overdue": overdue,
-            "by_town": open_counts_all(qs, on=on)}
-
-
-def open_counts_all(qs: QuerySet[WorkTask], *, on: dt.date) -> list[dict]:
-    from django.db.models.functions import Substr
-
-    return list(
-        qs.annotate(town=Substr("region_code", 1, 9)).values("town")
-        .annotate(total=Count("id"), done=Count("id", filter=~Q(state__in=OPEN_STATES)),
-                  overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_on__lt=on)))
-        .order_by("town")
-    )
+            "by_town": task_counts(qs, "town", on=on)}

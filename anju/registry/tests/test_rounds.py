@@ -82,3 +82,20 @@ def test_pages(client, personas):
     assert client.post(reverse("registry:round_list"), {"name": "x", "working_days": 5}).status_code == 403
     client.force_login(personas.lanxian)
     assert client.get(reverse("registry:round_detail", args=[rnd.pk])).status_code == 404
+
+
+def test_round_visibility_is_the_overlap_of_areas(personas):
+    from anju.registry.permissions import RoundPolicy
+
+    make_worker(residence="350581001000", difficulty_mask=1)
+    make_worker(residence="350581002000", difficulty_mask=1)
+    county = _round(personas)
+    town1 = _round(personas, region="350581001")
+
+    def visible(user):
+        return set(VerificationRound.objects.filter(RoundPolicy.visible_q(user)).values_list("pk", flat=True))
+
+    assert visible(personas.county) == {county.pk, town1.pk}  # inside the county
+    assert visible(personas.town) == {county.pk, town1.pk}  # the county's round contains the town
+    assert visible(personas.town2) == {county.pk}  # a neighbouring town's round is not theirs
+    assert visible(personas.lanxian) == set()
