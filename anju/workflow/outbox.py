@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
 
 from anju.lib import crypto
 from anju.lib.identifiers import mask_mobile
@@ -145,6 +146,25 @@ def deliver(message_id: int) -> str:
         return MessageStatus.FAILED if final else MessageStatus.PENDING
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=timezone.now(), last_error="")
     return MessageStatus.SENT
+
+
+@transaction.atomic
+def sms_resend(*, actor, message: Message) -> Message:
+    """Send a failed or limited SMS again (an administrator's decision, e.g. after the gateway was
+    fixed): back to pending with its attempts reset, enqueued after commit. Audited."""
+    from anju.audit.models import Action
+    from anju.audit.services import audit_record
+
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.channel != Channel.SMS or message.status not in (MessageStatus.FAILED, MessageStatus.LIMITED):
+        raise SmsError(N_("只有发送失败或超出上限的短信可以重新发送。"))
+    before = message.status
+    message.status, message.attempts, message.last_error = MessageStatus.PENDING, 0, ""
+    message.save(update_fields=["status", "attempts", "last_error"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=message, object_type="sms",
+                 changes={"status": (before, MessageStatus.PENDING)}, detail={"phone": message.phone_masked})
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
 
 
 # Reading the bell -------------------------------------------------------------------------------

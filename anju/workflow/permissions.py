@@ -45,3 +45,14 @@ class CalendarPolicy:
     @staticmethod
     def can_edit(user) -> bool:
         return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.ADMIN)
+
+
+class SmsPolicy:
+    """Delivery status of SMS to workers and employers: administrators follow it and resend
+    failed ones (phones stay masked; the page reveals nothing)."""
+
+    model_label = "sms"
+
+    @staticmethod
+    def can_view(user) -> bool:
+        return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.ADMIN)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,10 +35,11 @@ from anju.workflow.models import (
     CalendarYear,
     Channel,
     Message,
+    MessageStatus,
     TaskState,
     WorkTask,
 )
-from anju.workflow.permissions import CalendarPolicy, TaskPolicy
+from anju.workflow.permissions import CalendarPolicy, SmsPolicy, TaskPolicy
 from anju.workflow.steps import get_step, steps
 
 PER_PAGE = 50
@@ -140,6 +142,39 @@ def message_list(request):
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"message": m, "text": outbox.render(m.text, m.params) if m.text else m.body} for m in page]
     return render(request, "workflow/messages.html", {"nav": "messages", "page": page, "rows": rows})
+
+
+@login_required
+def sms_list(request):
+    if not SmsPolicy.can_view(request.user):
+        raise PermissionDenied(_("只有系统管理员可以查看短信发送状态。"))
+    qs = Message.objects.filter(channel=Channel.SMS).order_by("-created_at", "-id")
+    status = request.GET.get("status", "")
+    if status in MessageStatus.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    counts = dict(Message.objects.filter(channel=Channel.SMS).values_list("status").annotate(n=Count("id")).order_by())
+    page = CappedPaginator(qs.defer("phone_enc"), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "workflow/sms.html", {
+        "nav": "queue", "page": page, "status": status,
+        "statuses": [(value, label, counts.get(value, 0)) for value, label in MessageStatus.choices],
+    })
+
+
+@login_required
+@require_POST
+def sms_resend(request, pk: int):
+    if not SmsPolicy.can_view(request.user):
+        raise PermissionDenied(_("只有系统管理员可以重新发送短信。"))
+    message = get_object_or_404(Message, pk=pk, channel=Channel.SMS)
+    try:
+        outbox.sms_resend(actor=request.user, message=message)
+    except outbox.SmsError as exc:
+        messages.error(request, _(str(exc)))
+    else:
+        messages.success(request, _("已重新加入发送队列。"))
+    return _back(request, "workflow:sms")
 
 
 @login_required

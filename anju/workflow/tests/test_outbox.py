@@ -113,3 +113,32 @@ def test_bell_counts_unread_and_marks_read(client, regions_loaded):
     assert "2" in english
     client.post(reverse("workflow:messages_read"))
     assert outbox.unread_count(personas.town) == 0
+
+
+def test_sms_status_page_and_resend(client, regions_loaded, monkeypatch):
+    from anju.accounts.tests.factories import make_personas
+
+    personas = make_personas()
+    from anju.audit.models import AuditEvent
+
+    queued: list[int] = []
+    monkeypatch.setattr(outbox, "_enqueue", lambda message_id, *, after=None: queued.append(message_id))
+    failed = outbox.sms_to_phone(phone="13800138000", text="您的补贴已发放。")
+    Message.objects.filter(pk=failed.pk).update(status=MessageStatus.FAILED, attempts=3, last_error="gateway 502")
+    queued.clear()
+    client.force_login(personas.town)
+    assert client.get(reverse("workflow:sms")).status_code == 403
+    assert client.post(reverse("workflow:sms_resend", args=[failed.pk])).status_code == 403
+    client.force_login(personas.admin)
+    page = client.get(reverse("workflow:sms"), {"status": "failed"}).content.decode()
+    assert "138****8000" in page and "13800138000" not in page and "gateway 502" in page
+    assert client.get(reverse("workflow:sms"), {"status": "bogus"}).status_code == 200
+    answer = client.post(reverse("workflow:sms_resend", args=[failed.pk]))
+    assert answer.status_code == 302 and queued == [failed.pk]  # enqueued after commit
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts, failed.last_error) == (MessageStatus.PENDING, 0, "")
+    assert AuditEvent.objects.filter(object_type="sms", object_id=str(failed.pk)).count() == 1
+    # A pending (or sent) message cannot be resent.
+    client.post(reverse("workflow:sms_resend", args=[failed.pk]))
+    assert queued == [failed.pk]
+    assert AuditEvent.objects.filter(object_type="sms", object_id=str(failed.pk)).count() == 1
