@@ -7,10 +7,12 @@ read from a file named by the same variable with a `_FILE` suffix).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "anju.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,7 +147,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "anju.accounts.validators.MinimumLengthValidator"},  # Django's, with a Chinese message
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -155,12 +158,26 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout: 5 failures for the same username lock it for 30 minutes.
+# Lockout (django-axes with anju.accounts.lockout; docs/operations.md "Login lockout"). Failures
+# count per account *and* address: ANJU_LOCKOUT_FAILURES wrong passwords for one username from one
+# address refuse that username from that address, so a stranger cannot lock the owner out.
+# ANJU_LOCKOUT_ADDRESS_FAILURES failures from one address over any accounts refuse every login
+# from it. Both last ANJU_LOCKOUT_MINUTES after the latest failure.
+AXES_HANDLER = "anju.accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = int(env("ANJU_LOCKOUT_FAILURES") or 5)
-AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+ANJU_LOCKOUT_ADDRESS_FAILURES = int(env("ANJU_LOCKOUT_ADDRESS_FAILURES") or 20)
+# Networks without the address-wide limit (a bureau's NAT), e.g. "10.0.0.0/8,192.168.1.1".
+ANJU_LOCKOUT_ADDRESS_EXEMPT = [n.strip() for n in (env("ANJU_LOCKOUT_ADDRESS_EXEMPT") or "").split(",") if n.strip()]
+ANJU_LOCKOUT_MINUTES = int(env("ANJU_LOCKOUT_MINUTES") or 30)
+AXES_COOLOFF_TIME = "anju.accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "anju.accounts.views.locked_out"
+# The counted address: REMOTE_ADDR, or behind a trusted proxy the header it sets (ANJU_TRUSTED_PROXIES
+# and ANJU_CLIENT_IP_HEADER, shared with the request-rate limits).
+AXES_CLIENT_IP_CALLABLE = "anju.accounts.lockout.client_ip"
+# Lockouts are lifted at /accounts/lockouts/ (audited), not by deleting axes' rows in the admin.
+AXES_ENABLE_ADMIN = False
 AXES_ENABLED = env_bool("ANJU_LOCKOUT", True)
 
 # Sessions end after 8 idle hours and when the browser closes.
@@ -198,6 +215,12 @@ ANJU_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # A sheet larger than this is refused before it is read (anju.lib.sheets.Limits).
 ANJU_IMPORT_MAX_ROWS = int(env("ANJU_IMPORT_MAX_ROWS") or 200_000)
 ANJU_IMPORT_MAX_COLUMNS = int(env("ANJU_IMPORT_MAX_COLUMNS") or 200)
+# Background jobs (anju.workflow.jobs): one running longer than this many seconds is stopped and
+# marked failed, as is one whose worker died (found when `anju worker` starts). Per kind:
+# ANJU_JOB_TIME_LIMITS="registry.importjob=7200,policies.scanjob=1800".
+ANJU_JOB_TIME_LIMIT = int(env("ANJU_JOB_TIME_LIMIT") or 3600)
+ANJU_JOB_TIME_LIMITS = {kind.strip().lower(): int(seconds) for kind, _sep, seconds in
+                        (item.partition("=") for item in (env("ANJU_JOB_TIME_LIMITS") or "").split(",") if "=" in item)}
 
 TASKS = {
     "default": {
@@ -220,6 +243,30 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Sent on every HTML page (anju.core.middleware.SecurityHeadersMiddleware); empty: none. Scripts
+# and <style> elements only from Anju's own static files; style="" attributes are allowed (progress
+# bars, chart heights), the older style-src is for browsers without the -elem/-attr directives.
+ANJU_CSP = env("ANJU_CSP", (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "style-src-elem 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+))
+
+# Per-address limit on the public endpoints (screening API and page, API token and web logins),
+# each counted on its own: "<count>/<s|m|h|d>", e.g. "60/m"; empty: no limit (anju/core/ratelimit.py).
+# Counted in CACHES["default"], per process: a proxy in front should limit too (docs/operations.md).
+# Tests run without it (a suite sends thousands of requests from 127.0.0.1); their own tests set it.
+ANJU_RATE_PUBLIC = (env("ANJU_RATE_PUBLIC", "" if TESTING else "60/m") or "").strip()
+if ANJU_RATE_PUBLIC and not re.fullmatch(r"[1-9]\d*/\d*[smhd]", ANJU_RATE_PUBLIC):
+    raise ImproperlyConfigured(f"ANJU_RATE_PUBLIC={ANJU_RATE_PUBLIC!r}: expected e.g. 60/m (count/s|m|h|d), or empty")
+# Behind a reverse proxy every request comes from the proxy: name the header it sets to the
+# client's address (X-Real-IP, or X-Forwarded-For whose last entry is used), and the proxy's
+# addresses. The header is ignored on requests from anywhere else.
+ANJU_CLIENT_IP_HEADER = env("ANJU_CLIENT_IP_HEADER") or ""
+ANJU_TRUSTED_PROXIES = [p.strip() for p in (env("ANJU_TRUSTED_PROXIES") or "127.0.0.1,::1").split(",") if p.strip()]
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "anju"},
+}
 if not DEV:
     SECURE_SSL_REDIRECT = env_bool("ANJU_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(env("ANJU_HSTS_SECONDS") or 31536000)

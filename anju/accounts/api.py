@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop as N_
 from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import ConfigDict
 
+from anju.accounts.lockout import lockout_minutes
 from anju.accounts.tokens import token_issue, token_revoke
 from anju.api.errors import ApiError, ErrorOut, text_problems
+from anju.core.ratelimit import rate_limit
 
 router = Router(tags=["auth"])
 
@@ -35,8 +37,13 @@ class TokenOut(Schema):
     response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Get a token",
     description="Log in with a staff account's username and password. The token is valid for 24 hours. "
-                "Five failed attempts lock the username for 30 minutes (429).",
+                "Wrong passwords are limited as on the web login (429 when refused): by default 5 failures "
+                "for one username from one address refuse that username from that address, and 20 failures "
+                "from one address over any accounts refuse every login from it, each for 30 minutes after "
+                "the latest failure. A password change, a deactivation or \"log out everywhere\" ends "
+                "every token of the account.",
 )
+@decorate_view(rate_limit("accounts.token", api=True))  # per address (ANJU_RATE_PUBLIC)
 def token_create(request: HttpRequest, payload: TokenIn):
     problems = text_problems(payload.dict())
     if problems:
@@ -48,8 +55,11 @@ def token_create(request: HttpRequest, payload: TokenIn):
         if getattr(request, "axes_locked_out", False):
             # Answered here in JSON; left set, AxesMiddleware would replace it with the HTML page.
             request.axes_locked_out = False
-            raise ApiError.one(429, N_("登录失败次数过多，该账户已被暂时锁定，请 %(minutes)s 分钟后再试。"),
-                               minutes=int(float(settings.AXES_COOLOFF_TIME) * 60))
+            if getattr(request, "anju_lockout", None) == "address":
+                raise ApiError.one(429, N_("此地址登录失败次数过多，所有账号从此地址的登录已暂停，请 %(minutes)s 分钟后再试。"),
+                                   minutes=lockout_minutes())
+            raise ApiError.one(429, N_("登录失败次数过多，该账户在此地址已被暂时锁定，请 %(minutes)s 分钟后再试。"),
+                               minutes=lockout_minutes())
         raise ApiError.one(401, N_("用户名或密码错误，或账户已停用。"))
     # A token is a login: the audit log and axes (which resets the failure count) hear of it.
     user_logged_in.send(sender=user.__class__, request=request, user=user)

@@ -100,6 +100,9 @@ class User(AbstractUser):
         _("所属单位统一社会信用代码"), max_length=18, blank=True, db_index=True,
         help_text=_("用人单位、施工总承包单位的账号必填，只能查看本单位的记录；工作人员账号留空。"),
     )
+    # Raised to end every web session of the account at once ("log out everywhere",
+    # deactivation): it is part of the session hash, see _get_session_auth_hash.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("工作人员")
@@ -115,6 +118,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django keeps a hash of the password in each session and drops a session whose hash no
+        # longer matches. Mixing in session_generation lets a bump end all sessions too;
+        # generation 0 keeps Django's own hash, so existing sessions survive the upgrade.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac("anju.accounts.User.get_session_auth_hash",
+                           f"{self.password}:{self.session_generation}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
     def clean(self) -> None:
         super().clean()

@@ -21,7 +21,7 @@ from typing import ClassVar
 from django.db.models import QuerySet
 
 from anju.accounts.models import OWNER_SCOPED_ROLES, Role
-from anju.regions.codes import PREFIX_RE, in_prefix, prefix_q, significant_prefix
+from anju.regions.codes import clean_prefix, in_prefix, prefix_q
 
 # Every staff role (government departments). The owner-scoped roles get rights only where a
 # policy names them explicitly.
@@ -38,13 +38,11 @@ def is_owner_scoped(user) -> bool:
 def narrower_scope(jurisdiction: str, within: str) -> str | None:
     """The narrower of two division prefixes; None when they do not overlap or `within` is not a
     prefix's shape (2, 4, 6, 9 or 12 digits). A 12-digit code counts as the division it names."""
-    within = (within or "").strip()
-    if len(within) == 12 and within.isdigit():
-        within = significant_prefix(within)
+    within = clean_prefix(within)
+    if within is None:
+        return None
     if not within:
         return jurisdiction
-    if not PREFIX_RE.match(within):
-        return None
     if jurisdiction.startswith(within):
         return jurisdiction
     return within if within.startswith(jurisdiction) else None
@@ -122,7 +120,8 @@ class Policy:
 
 class UserPolicy(Policy):
     model_label = "user"
-    actions = {"manage": frozenset({Role.ADMIN})}
+    # "unlock": list current login lockouts and lift them (/accounts/lockouts/).
+    actions = {"manage": frozenset({Role.ADMIN}), "unlock": frozenset({Role.ADMIN})}
     region_field = "jurisdiction"
 
     @classmethod

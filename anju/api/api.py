@@ -23,6 +23,7 @@ from anju.api.errors import (
     render_messages,
     render_problems,
 )
+from anju.api.parser import StrictJSONParser
 from anju.lib.errors import AnjuError, Problem
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs=LocalSwagger(),
     renderer=Utf8JSONRenderer(),
+    parser=StrictJSONParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -102,6 +104,8 @@ def _too_big(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what the parser raised (anju/api/parser.py)
+        return _api_error(request, exc.__cause__)
     if exc.status_code == 400:  # ninja: the body is not JSON
         return _respond(request, 400, [Problem("", N_("请求体无法解析：须为 UTF-8 编码的 JSON。"))])
     if exc.status_code == 403:

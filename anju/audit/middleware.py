@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 
+from anju.lib import clientaddr
+
 _request_meta: contextvars.ContextVar[dict | None] = contextvars.ContextVar("anju_audit_meta", default=None)
 
 
@@ -18,7 +20,7 @@ class AuditContextMiddleware:
     def __call__(self, request):
         token = _request_meta.set(
             {
-                "ip": request.META.get("REMOTE_ADDR") or None,
+                "ip": clientaddr.client_ip(request),
                 "user_agent": (request.META.get("HTTP_USER_AGENT") or "")[:200],
             }
         )

@@ -31,3 +31,28 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy on every page, and `Cache-Control: no-store` on whatever a
+    signed-in user or an API client receives: those pages and answers carry personal data, and a
+    shared computer's cache or the back button must not show them to the next person. A view that
+    set its own header keeps it; static files are served (by WhiteNoise) before this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.ANJU_CSP and response.get("Content-Type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", settings.ANJU_CSP)
+        if "Cache-Control" not in response and self._personal(request):
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+    @staticmethod
+    def _personal(request) -> bool:
+        if request.path.startswith("/api/"):
+            return True
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)

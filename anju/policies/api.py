@@ -8,9 +8,11 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import ConfigDict
 
 from anju.api.errors import ApiError, ErrorOut
+from anju.core.ratelimit import rate_limit
 from anju.lib.dates import today as local_today
 from anju.policies import screening
 from anju.policies.facts import SUBJECTS
@@ -111,8 +113,10 @@ class ScreeningOut(Schema):
     results: list[PolicyResultOut]
 
 
-@router.post("/screening", auth=None, response={200: ScreeningOut, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+@router.post("/screening", auth=None, response={200: ScreeningOut, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+                                                429: ErrorOut},
              summary="Which policies may apply (no login; nothing is stored)")
+@decorate_view(rate_limit("policies.screening", api=True))  # per address (ANJU_RATE_PUBLIC)
 def screen(request: HttpRequest, payload: ScreeningIn):
     problems = []
     region, problem = screening.parse_region(payload.region)

@@ -13,8 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
+from anju.core.ratelimit import rate_limit
 from anju.lib.dates import today as local_today
 from anju.lib.i18n import is_english
 from anju.policies import screening
@@ -212,6 +214,9 @@ def _plain_problem(problem) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("portal.check")
+# The answers come back on the page: not for a shared phone's or a kiosk's cache.
+@cache_control(no_store=True, private=True)
 def check(request: HttpRequest) -> HttpResponse:
     qs = questions()
     today = local_today()
