@@ -20,7 +20,8 @@ fi
 $ANJU load-policies >/dev/null || echo "Warning: some policy packs were rejected (see above); the others are loaded."
 .venv/bin/gunicorn anju.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning &
 web=$!
-$ANJU db_worker --queue-name default &
+# `anju worker` first fails the jobs a killed worker left running, then runs db_worker.
+$ANJU worker --queue-name default &
 worker=$!
 # Deadline warnings and escalations: now, then hourly (production: cron, see docs/operations.md).
 ( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; sleep 3600; done ) &

@@ -4,14 +4,19 @@ import django_filters
 import django_tables2 as tables
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.audit.models import Action, AuditEvent
 from anju.audit.permissions import AuditPolicy
-from anju.regions.codes import prefix_q
+from anju.regions.codes import clean_prefix, prefix_q
+
+
+def validate_region_prefix(value: str) -> None:
+    if clean_prefix(value) is None:
+        raise ValidationError(gettext_lazy("请填写 2、4、6、9 或 12 位区划代码前缀。"), code="region")
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -32,6 +37,7 @@ class AuditFilter(django_filters.FilterSet):
     until = django_filters.DateFilter(label=gettext_lazy("截止日期"), field_name="at", lookup_expr="date__lte",
                                       widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
     region = django_filters.CharFilter(label=gettext_lazy("区划前缀"), method="filter_region",
+                                       validators=[validate_region_prefix],
                                        widget=forms.TextInput(attrs={"class": "form-control"}))
 
     class Meta:
@@ -39,8 +45,8 @@ class AuditFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_region(self, qs, name, value):
-        value = value.strip()
-        return qs.filter(prefix_q("region_code", value)) if value.isdigit() else qs.none()
+        prefix = clean_prefix(value)
+        return qs.filter(prefix_q("region_code", prefix)) if prefix is not None else qs.none()
 
 
 class AuditTable(tables.Table):
@@ -70,7 +76,8 @@ def event_list(request):
     if request.user.jurisdiction:
         base = base.filter(prefix_q("region_code", request.user.jurisdiction))
     filterset = AuditFilter(request.GET or None, queryset=base)
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    # A filter that does not parse shows its error and no rows, rather than every event as if filtered.
+    qs = base if not filterset.is_bound else (filterset.qs if filterset.is_valid() else base.none())
     table = AuditTable(qs.order_by("-at", "-id"))
     tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "audit/event_list.html", {"filter": filterset, "table": table, "nav": "audit"})

@@ -20,6 +20,7 @@ import yaml
 from anju.accounts.models import DepartmentKind
 from anju.policies.expressions import BOOL, NUMBER, Expression, ExpressionError, parse
 from anju.policies.facts import CATALOGUE, SUBJECTS
+from anju.regions.codes import is_prefix
 
 PACK_DIR = Path(__file__).parent / "packs"
 # Departments a pack may name: the kinds staff departments have (accounts.DepartmentKind).
@@ -211,7 +212,7 @@ def load_pack(path: Path) -> Policy:
     if subject not in SUBJECTS:
         raise r.fail(data["subject"], f"unknown subject '{subject}' (one of {', '.join(SUBJECTS)})")
     region = str(r.get(data, "issuing_region"))
-    if not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
+    if not is_prefix(region):
         raise r.fail(data["issuing_region"], "issuing_region is a 2-, 4-, 6-, 9- or 12-digit division prefix")
 
     source = r.get(data, "source")
@@ -296,7 +297,7 @@ def _parameters(r: _Reader, raw: dict) -> dict[str, ParamDecl]:
         values = []
         for v in spec.get("values") or []:
             region = str(v.get("region", ""))
-            if region and (not region.isdigit() or len(region) not in (2, 4, 6, 9, 12)):
+            if region and not is_prefix(region):
                 raise r.fail(v.get("region"), "a parameter value's region is a division prefix")
             try:
                 value = None if v.get("value") in (None, "") else Decimal(str(v["value"]))

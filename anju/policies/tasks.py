@@ -21,7 +21,7 @@ from anju.policies import engine
 from anju.policies.facts import SUBJECTS
 from anju.policies.models import ScanJob
 from anju.policies.packs import get_policy
-from anju.workflow.jobs import JobFailure, job_running
+from anju.workflow.jobs import JobFailure, job_running, job_task
 
 PROGRESS_EVERY = 2000
 MAX_RESULTS = 100_000
@@ -55,6 +55,7 @@ def describe_subjects(subject: str, pks: list[int]) -> dict[int, tuple[str, str]
     return out
 
 
+@job_task(ScanJob)
 @task()
 def run_scan(job_id: int) -> None:
     with job_running(ScanJob, job_id) as job:

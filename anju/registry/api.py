@@ -3,21 +3,30 @@
 The endpoints validate exactly as the web forms and the import do (`validation.clean_worker`),
 scope exactly as the pages do (`selectors`), and write through the same services. ID and phone
 numbers leave only masked; the full ID number only through `reveal`, which is audited.
+
+Versions: each worker has a `version`, one more after every write; `GET`, `POST`, `PATCH` and
+`PUT` answer with it as the `ETag` header (`"3"`). Send it back as `If-Match: "3"` on `PATCH` or
+`PUT` (`W/"3"` and `3` are accepted too): if the record changed since, the answer is 409 and
+nothing is saved — read it again and re-apply. Without `If-Match` an update is still safe for
+others' edits: it is read, checked and written under a row lock, and only the fields whose value
+changes are written (PUT states the whole record, so it overwrites every field it sends).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import IntegrityError
-from django.http import Http404, HttpRequest
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_noop as N_
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 from pydantic import ConfigDict, create_model
 
 from anju.api.errors import ApiError, ErrorOut, text_problems
+from anju.lib.versioning import VersionConflict, etag, lock_versioned, versions_from_if_match
 from anju.registry.choices import DifficultyType, Education, EmploymentStatus, Gender, Relation
 from anju.registry.filters import WorkerFilter
 from anju.registry.models import Worker
@@ -123,6 +132,7 @@ class WorkerOut(Schema):
     last_verified_on: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = Field(..., description="One more after every write; also the ETag. Send it as If-Match to update.")
 
     @staticmethod
     def resolve_id_number(obj: Worker) -> str:
@@ -248,9 +258,7 @@ def _stored_values(worker: Worker) -> dict[str, Any]:
 
 
 def _clean(raw: dict[str, Any]) -> dict[str, Any]:
-    problems = text_problems(raw)
-    if problems:
-        raise ApiError(422, problems)
+    # clean_worker refuses control characters itself, as for the form and the import.
     data, problems = clean_worker(raw)
     if problems:
         raise ApiError(422, problems)
@@ -282,43 +290,70 @@ def worker_list(request: HttpRequest, filters: Query[WorkerListQuery]):
 
 
 @router.get("/workers/{worker_id}", response={200: WorkerOut, **_ERRORS}, summary="One worker")
-def worker_detail(request: HttpRequest, worker_id: int):
-    return _get(request, worker_id)
+def worker_detail(request: HttpRequest, worker_id: int, response: HttpResponse):
+    worker = _get(request, worker_id)
+    response["ETag"] = etag(worker.version)
+    return worker
 
 
 @router.post("/workers", response={201: WorkerOut, **_ERRORS}, summary="Register a worker")
-def worker_create_view(request: HttpRequest, payload: WorkerCreateIn):
+def worker_create_view(request: HttpRequest, payload: WorkerCreateIn, response: HttpResponse):
     _require(request, "create", None, N_("您没有登记人员的权限。"))
     data = _clean(payload.model_dump(mode="json"))
     try:
         worker = worker_create(actor=request.auth, data=data)
     except IntegrityError:
         raise _conflict() from None
+    response["ETag"] = etag(worker.version)
     return 201, worker
 
 
-def _update(request: HttpRequest, worker: Worker, raw: dict[str, Any]) -> Worker:
-    _require(request, "change", worker, N_("您没有修改该人员信息的权限。"))
-    data = _clean(raw)
+_IF_MATCH = Header(None, alias="If-Match", description='The version read (its ETag, e.g. "3"): '
+                   "refused with 409 if the record has changed since. Optional.")
+
+
+def _if_match(header: str | None) -> set[int] | None:
     try:
-        worker_update(actor=request.auth, worker=worker, data=data)
-    except IntegrityError:
-        raise _conflict() from None
+        return versions_from_if_match(header)
+    except ValueError:
+        raise ApiError.one(400, N_('If-Match 请求头应为该记录的 ETag（版本号，例如 "3"）。'), "If-Match") from None
+
+
+def _update(request: HttpRequest, worker_id: int, if_match: str | None, response: HttpResponse,
+            raw_of: Callable[[Worker], dict[str, Any]]) -> Worker:
+    """Read, check and write the worker in one transaction, under its row lock: `raw_of` builds
+    the request from the locked record, so a PATCH never carries a stale copy of fields it did
+    not send."""
+    versions = _if_match(if_match)
+    with transaction.atomic():
+        worker = _get(request, worker_id)
+        _require(request, "change", worker, N_("您没有修改该人员信息的权限。"))
+        worker = lock_versioned(Worker.objects.select_related("household"), worker.pk)
+        if versions is not None and worker.version not in versions:
+            raise VersionConflict(expected=max(versions), current=worker.version)
+        data = _clean(raw_of(worker))
+        try:
+            worker_update(actor=request.auth, worker=worker, data=data, expected_version=worker.version)
+        except IntegrityError:
+            raise _conflict() from None
+    response["ETag"] = etag(worker.version)
     return worker
 
 
 @router.patch("/workers/{worker_id}", response={200: WorkerOut, **_ERRORS}, summary="Change some fields")
-def worker_patch(request: HttpRequest, worker_id: int, payload: WorkerPatchIn):  # type: ignore[valid-type]
-    worker = _get(request, worker_id)
+def worker_patch(request: HttpRequest, worker_id: int, payload: WorkerPatchIn, response: HttpResponse,  # type: ignore[valid-type]
+                 if_match: str | None = _IF_MATCH):
     # Clean the stored record with the changes applied, so that rules across fields still hold
     # (e.g. an unemployment registration date needs the status 'unemployed').
     given = payload.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
-    return _update(request, worker, _stored_values(worker) | given)
+    return _update(request, worker_id, if_match, response, lambda worker: _stored_values(worker) | given)
 
 
 @router.put("/workers/{worker_id}", response={200: WorkerOut, **_ERRORS}, summary="Replace a worker's record")
-def worker_replace(request: HttpRequest, worker_id: int, payload: WorkerReplaceIn):
-    return _update(request, _get(request, worker_id), payload.model_dump(mode="json"))
+def worker_replace(request: HttpRequest, worker_id: int, payload: WorkerReplaceIn, response: HttpResponse,
+                   if_match: str | None = _IF_MATCH):
+    body = payload.model_dump(mode="json")
+    return _update(request, worker_id, if_match, response, lambda _worker: body)
 
 
 @router.post("/workers/{worker_id}/reveal", response={200: RevealOut, **_ERRORS},

@@ -4,8 +4,11 @@ the workbook import and the API accept and refuse exactly the same things."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
+from anju.lib.dates import today as local_today
 from anju.regions.widgets import RegionPicker
 from anju.registry.choices import (
     CertificateKind,
@@ -15,7 +18,13 @@ from anju.registry.choices import (
     Relation,
     VisitResult,
 )
-from anju.registry.validation import clean_certificate, clean_worker
+from anju.registry.validation import (
+    BAD_TEXT,
+    bad_text,
+    clean_certificate,
+    clean_worker,
+    date_problem,
+)
 
 YES_NO = [("", _("未知")), ("是", _("是")), ("否", _("否"))]
 _TEXT = {"class": "form-control"}
@@ -30,6 +39,12 @@ class ValidatedForm(forms.Form):
     """Runs a `registry.validation` cleaner over the raw values and maps its problems to fields."""
 
     cleaner = staticmethod(clean_worker)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django refuses NUL itself, in its own words; say it as the import and the API do.
+        for field in self.fields.values():
+            field.error_messages["null_characters_not_allowed"] = gettext(BAD_TEXT)
 
     def raw_values(self) -> dict:
         return dict(self.cleaned_data)
@@ -79,13 +94,33 @@ class WorkerForm(ValidatedForm):
             kwargs["initial"] = initial_for(worker)
         super().__init__(*args, **kwargs)
         if worker is not None:
+            # The version this form was opened at: saving refuses it if the record has changed
+            # since (`registry.services.worker_update`), instead of undoing the other change.
+            stale = _("此页面的版本信息无效，请重新打开修改页面。")
+            self.fields["version"] = forms.IntegerField(
+                min_value=1, max_value=2_147_483_647, required=False, initial=worker.version, widget=forms.HiddenInput,
+                error_messages={"invalid": stale, "min_value": stale, "max_value": stale})
             # The ID number is the person's identity: it is shown masked and cannot be edited.
             self.fields["id_number"].disabled = True
             self.fields["id_number"].required = False
             self.fields["phone"].help_text = _("已登记：%(masked)s。留空表示不修改。") % {"masked": worker.phone_masked or "—"}
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.worker is not None and not cleaned.get("phone"):
+            # Left blank: the stored number stays. Not sending it keeps a number someone else
+            # changed meanwhile from being put back.
+            self.validated.pop("phone", None)
+        return cleaned
+
+    @property
+    def version(self) -> int | None:
+        """The version the form was opened at (None: not stated, e.g. a page saved before versions)."""
+        return self.cleaned_data.get("version") if self.worker is not None else None
+
     def raw_values(self) -> dict:
         raw = dict(self.cleaned_data)
+        raw.pop("version", None)
         if self.worker is not None:
             raw["id_number"] = self.worker.id_number
             if not raw.get("phone"):
@@ -126,6 +161,23 @@ class VisitForm(forms.Form):
     findings = forms.CharField(label=_("核实情况"), required=False, max_length=2000, widget=forms.Textarea(attrs=_TEXT | {"rows": 3}))
     fields_confirmed = forms.MultipleChoiceField(label=_("核实无误的信息"), choices=VISIT_CORRECTABLE, required=False,
                                                  widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["findings"].error_messages["null_characters_not_allowed"] = gettext(BAD_TEXT)
+
+    def clean_visited_on(self):
+        value = self.cleaned_data["visited_on"]
+        problem = date_problem(value, today=local_today(), future_msgid=N_("核实日期不能晚于今天。"))
+        if problem is not None:
+            raise forms.ValidationError(problem.text(), code="range")
+        return value
+
+    def clean_findings(self):
+        value = self.cleaned_data.get("findings", "")
+        if bad_text(value, multiline=True):
+            raise forms.ValidationError(gettext(BAD_TEXT), code="text")
+        return value
 
 
 class CertificateForm(ValidatedForm):

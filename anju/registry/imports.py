@@ -31,15 +31,19 @@ from anju.audit.models import Action, AuditEvent
 from anju.lib import identifiers
 from anju.lib.bulk import Copier, Inserter, collector_paused
 from anju.lib.dates import today as local_today
+from anju.lib.versioning import VersionConflict
 from anju.regions.codes import in_prefix
 from anju.regions.selectors import region_exists
 from anju.registry.choices import TimelineKind
 from anju.registry.models import Certificate, Household, TimelineEvent, Worker
 from anju.registry.services import (
+    HOUSEHOLD_HELD_ELSEWHERE,
+    ID_HELD_ELSEWHERE,
     IDENTIFIER_FIELDS,
     audit_changes,
     diff_worker,
     id_hash,
+    id_refusal_record,
     identifier_columns,
     set_identifiers,
     timeline_events_for_changes,
@@ -139,7 +143,8 @@ def chunks(items: list, size: int) -> Iterable[list]:
 
 
 def plan_import(book: Workbook, *, actor, progress: Progress | None = None, today: dt.date | None = None) -> ImportPlan:
-    """Validate every row and decide what each valid row will do. Writes nothing."""
+    """Validate every row and decide what each valid row will do. Writes nothing but the audit
+    events of ID numbers refused as held in another region (`services.id_refusal_record`)."""
     return _run(book, actor=actor, progress=progress, today=today, batch=None)
 
 
@@ -354,9 +359,15 @@ def _check_scope_and_existing(plan: ImportPlan, sheet: LedgerSheet, rows: list[P
     kept = []
     for r in rows:
         r.existing = existing.get(r.data["id_number"])
-        stored_out = r.existing is not None and not in_prefix(r.existing.residence_region_id, scope)
-        if stored_out or not in_prefix(r.data["residence_region_id"], scope):
+        if not in_prefix(r.data["residence_region_id"], scope):
             plan.reject(sheet, r.row, Problem("residence_region", OUT_OF_SCOPE))
+            continue
+        if r.existing is not None and not in_prefix(r.existing.residence_region_id, scope):
+            # Held in another region's ledger: refused neutrally and audited, as by hand.
+            plan.reject(sheet, r.row, Problem("id_number", ID_HELD_ELSEWHERE))
+            id_refusal_record(actor=plan.actor, number_hash=r.existing.id_number_hash,
+                              holder_region=r.existing.residence_region_id, region_code=r.data["residence_region_id"],
+                              detail={"source": "import", "file": plan.book.filename, "sheet": sheet.name, "row": r.row})
             continue
         kept.append(r)
     return kept
@@ -374,7 +385,7 @@ def _check_households(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRo
     kept = []
     for r in rows:
         if r.data.get("household_no") in foreign:
-            plan.reject(sheet, r.row, Problem("household_no", N_("户编号已被您管辖范围以外的家庭使用。")))
+            plan.reject(sheet, r.row, Problem("household_no", HOUSEHOLD_HELD_ELSEWHERE))
         else:
             kept.append(r)
     return kept
@@ -560,7 +571,7 @@ _IMPORT_SOURCE = {"source": "import"}  # one shared object: Inserter converts it
 # then what the import sets. The "+" history record has the same columns (less `updated_at`,
 # which the history does not keep): the database copies them from the new rows.
 _NEW_WORKER_FIELDS = WORKER_MODEL_FIELDS + list(IDENTIFIER_FIELDS) + [
-    "household_id", "last_verified_on", "created_at", "created_by_id", "updated_at"]
+    "household_id", "last_verified_on", "created_at", "created_by_id", "version", "updated_at"]
 _HISTORY_EXTRA = ["history_date", "history_change_reason", "history_type", "history_user_id"]
 _cleaned_values = operator.itemgetter(*WORKER_MODEL_FIELDS)
 
@@ -596,7 +607,7 @@ class _WorkerWriter:
         self.timeline = Copier(TimelineEvent, Worker, [("worker_id", "id")], _TIMELINE_FIELDS[1:])
         self.audit = Inserter(AuditEvent, _AUDIT_FIELDS)
         now, actor = batch.now, batch.actor
-        self.tail = (None, now, actor.pk, now)  # last_verified_on, created_at, created_by_id, updated_at
+        self.tail = (None, now, actor.pk, 1, now)  # last_verified_on, created_at, created_by_id, version, updated_at
         self.history_values = self.history.prepare([now, CHANGE_REASON, "+", actor.pk])
         self.timeline_values = self.timeline.prepare([now, TimelineKind.REGISTERED, actor.pk, _IMPORT_SOURCE])
         self.audit_head = (now, actor.pk, actor.get_username(), str(Action.CREATE), "worker")
@@ -690,12 +701,31 @@ def _apply_changes(worker: Worker, r: PlannedRow, households: dict[str, Any], no
     return fields
 
 
+STALE_ROWS = N_("导入期间，第 %(rows)s 行的人员已被他人修改，整个导入未保存任何数据。请重新导入该文件（将与最新记录比对）。")
+
+
+def _lock_unchanged_since_read(part: list[PlannedRow]) -> None:
+    """Lock the stored rows `part` updates and make sure each is still at the version it was
+    read and compared at: a person edited in between would otherwise get the file's values
+    for fields the edit set (the bulk update writes the part's changed fields for every row).
+    One indexed query per chunk of keys, locking only rows about to be written anyway."""
+    stored: dict[int, int] = {}
+    for keys in chunks(sorted(r.existing.pk for r in part), LOOKUP_CHUNK):
+        stored.update(Worker.objects.select_for_update().filter(pk__in=keys).order_by("pk").values_list("pk", "version"))
+    stale = [r.row for r in part if stored.get(r.existing.pk) != r.existing.version]
+    if stale:
+        listed = "、".join(str(row) for row in sorted(stale)[:20]) + ("……" if len(stale) > 20 else "")
+        raise VersionConflict(message=STALE_ROWS, params={"rows": listed})
+
+
 def _update_workers(rows: list[PlannedRow], households: dict[str, Any], batch: _Batch) -> None:
     for part in chunks(rows, BATCH):
-        fields: set[str] = set()
+        _lock_unchanged_since_read(part)
+        fields: set[str] = {"version"}
         workers = []
         for r in part:
             fields |= _apply_changes(r.existing, r, households, batch.now)
+            r.existing.version += 1  # exact: the row is locked at the version it was read
             workers.append(r.existing)
         bulk_update_with_history(workers, Worker, sorted(fields), batch_size=500, default_user=batch.actor,
                                  default_change_reason=CHANGE_REASON, default_date=batch.now)

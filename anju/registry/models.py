@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 from simple_history.models import HistoricalRecords
 
 from anju.lib import crypto
@@ -89,6 +90,9 @@ class Worker(models.Model):
     last_verified_on = models.DateField(_("最近核实日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Every write adds one (`anju.lib.versioning`): an edit states the version it read and is
+    # refused if the record changed since, so nobody silently undoes another's change.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         db_index=False,
@@ -229,6 +233,9 @@ class ImportJob(Job):
     RUNNING = Status.VALIDATING
     DONE = Status.DONE
     FAILED = Status.FAILED
+    # Nothing is written before the commit, and the commit is one transaction.
+    LOST_MESSAGE = N_("导入处理进程已中断，导入未完成，数据未作任何修改；请重新上传文件。")
+    TIME_LIMIT_MESSAGE = N_("导入运行超过时限（%(minutes)s 分钟），已停止，数据未作任何修改；请分成几个较小的文件重新上传。")
 
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.VALIDATING)
     filename = models.CharField(_("文件名"), max_length=200)
@@ -245,6 +252,10 @@ class ImportJob(Job):
 
     def __str__(self) -> str:
         return self.filename
+
+    def job_files(self):
+        # The upload holds ID numbers in clear; a failed import keeps neither it nor a report.
+        return [self.file, self.error_report]
 
 
 class VerificationRound(Job):

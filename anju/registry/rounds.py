@@ -18,7 +18,7 @@ from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.regions.codes import in_prefix, prefix_q
 from anju.registry.models import VerificationRound, Worker
-from anju.workflow.jobs import JobFailure, job_running
+from anju.workflow.jobs import JobFailure, job_running, job_task
 from anju.workflow.services import Assignment, tasks_build_many, tasks_open
 
 STEP = "registry.verification_visit"
@@ -84,6 +84,7 @@ def round_open_tasks(rnd: VerificationRound, *, opened_at: dt.datetime | None = 
     return count
 
 
+@job_task(VerificationRound)
 @task()
 def open_round_tasks(round_id: int) -> None:
     with job_running(VerificationRound, round_id) as rnd:

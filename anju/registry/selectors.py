@@ -6,7 +6,7 @@ from django.db.models import CharField, F, Func, QuerySet
 from django.http import Http404
 
 from anju.accounts.permissions import narrower_scope
-from anju.regions.codes import prefix_q
+from anju.regions.codes import is_code, prefix_q
 from anju.registry.models import Worker
 from anju.registry.permissions import WorkerPolicy
 
@@ -65,13 +65,13 @@ def search_workers(qs: QuerySet[Worker], q: str) -> QuerySet[Worker]:
     if not q:
         return qs
     number = normalize_id_number(q)
-    if len(number) in (15, 18) and number[:6].isdigit():
+    if len(number) in (15, 18) and is_code(number[:6]):
         try:
             number = parse_id_number(number).number
         except IdentifierError:
             pass
         return qs.filter(id_number_hash=id_hash(number))
-    if q.isdigit() and len(q) == 4:
+    if q.isascii() and q.isdigit() and len(q) == 4:
         return qs.filter(phone_last4=q)
     # A range rather than LIKE, so that SQLite uses the name index too.
     return qs.filter(name__gte=q, name__lt=q + "\U0010ffff")

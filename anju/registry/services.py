@@ -9,12 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib import crypto
 from anju.lib.errors import AnjuError
 from anju.lib.identifiers import mask_id_number, mask_mobile
+from anju.lib.versioning import adopt, lock_versioned, save_versioned
 from anju.regions.codes import in_prefix
 from anju.registry.choices import TimelineKind, VisitResult, types_of
 from anju.registry.models import Certificate, Household, TimelineEvent, VerificationVisit, Worker
@@ -94,7 +96,7 @@ def household_for(household_no: str, region_id: str, *, actor=None) -> Household
         return None
     household, _created = Household.objects.get_or_create(household_no=household_no, defaults={"region_id": region_id})
     if actor is not None and not in_prefix(household.region_id, actor.jurisdiction):
-        raise LedgerError(_("户编号已被您管辖范围以外的家庭使用。"), field="household_no")
+        raise LedgerError(_(HOUSEHOLD_HELD_ELSEWHERE), field="household_no")
     return household
 
 
@@ -126,13 +128,43 @@ def timeline_events_for_changes(worker: Worker, changes: dict[str, tuple[Any, An
     return events
 
 
-@transaction.atomic
+# An ID number (or household number) held outside the actor's jurisdiction: saying so would tell
+# a town officer that the person is in another region's hardship ledger. The refusal is neutral
+# and refers to the county, which sees the audited attempt (`id_refusal_record`).
+ID_HELD_ELSEWHERE = N_("该身份证号码无法在此登记，请联系县级管理员核实。")
+HOUSEHOLD_HELD_ELSEWHERE = N_("该户编号无法在此使用，请联系县级管理员核实。")
+
+
+def id_refusal_record(*, actor, number_hash: str, holder_region: str, region_code: str,
+                      detail: dict[str, Any] | None = None) -> None:
+    """Audit an attempt to register an ID number held outside the actor's jurisdiction: the
+    keyed hash (never the number), the holder's region and where it was tried (`region_code`,
+    so that the actor's county sees it)."""
+    audit_record(actor=actor, action=Action.CREATE, object_type="worker", object_repr="拒绝登记：身份证号码已在其他辖区登记",
+                 region_code=region_code,
+                 detail={"outcome": "refused", "reason": "id_number_held_elsewhere", "id_number_hash": number_hash,
+                         "holder_region": holder_region} | (detail or {}))
+
+
 def worker_create(*, actor, data: dict[str, Any]) -> Worker:
+    """Register a person. An ID number already in the ledger is refused: precisely when the holder
+    is in the actor's jurisdiction, neutrally and audited when not (the audit is written outside
+    the registration's transaction, so that the refusal does not roll it back)."""
     if not WorkerPolicy.can(actor, "create"):
         raise LedgerError(_("您没有登记人员的权限。"))
     check_jurisdiction(actor, data["residence_region_id"])
-    if find_worker_by_id_number(data["id_number"]) is not None:
+    holder = find_worker_by_id_number(data["id_number"])
+    if holder is not None and not in_prefix(holder.residence_region_id, actor.jurisdiction):
+        id_refusal_record(actor=actor, number_hash=holder.id_number_hash, holder_region=holder.residence_region_id,
+                          region_code=data["residence_region_id"])
+        raise LedgerError(_(ID_HELD_ELSEWHERE), field="id_number")
+    if holder is not None:
         raise LedgerError(_("该公民身份号码已在台账中登记。"), field="id_number")
+    return _worker_insert(actor=actor, data=data)
+
+
+@transaction.atomic
+def _worker_insert(*, actor, data: dict[str, Any]) -> Worker:
     worker = Worker(created_by=actor, **{k: data[k] for k in WORKER_MODEL_FIELDS if k in data})
     set_identifiers(worker, id_number=data["id_number"], phone=data.get("phone", ""))
     worker.household = household_for(data.get("household_no", ""), data["residence_region_id"], actor=actor)
@@ -147,30 +179,46 @@ def worker_create(*, actor, data: dict[str, Any]) -> Worker:
     return worker
 
 
+# Columns a change of each non-model input writes (besides the model fields of the same name).
+_CHANGE_COLUMNS = {"phone": list(IDENTIFIER_FIELDS[3:]), "household_no": ["household"]}
+
+
 @transaction.atomic
-def worker_update(*, actor, worker: Worker, data: dict[str, Any], kind: str = TimelineKind.UPDATED) -> dict[str, tuple[Any, Any]]:
-    """Apply changed fields; returns what changed (empty when nothing did)."""
-    if not WorkerPolicy.can_on(actor, "change", worker):
+def worker_update(*, actor, worker: Worker, data: dict[str, Any], kind: str = TimelineKind.UPDATED,
+                  expected_version: int | None = None) -> dict[str, tuple[Any, Any]]:
+    """Apply the fields of `data` that differ from the stored record; returns what changed
+    (empty when nothing did).
+
+    The record is re-read under a row lock and `data` compared with that, not with `worker`
+    (which the caller read earlier, perhaps before another edit committed); only the changed
+    columns are written, with the version + 1. So concurrent edits of different fields all
+    keep their change, and with `expected_version` (the version the form or `If-Match` started
+    from) an edit of a record changed since is refused with `VersionConflict`, saving nothing.
+    `worker` is updated to the stored record."""
+    locked = lock_versioned(Worker.objects.select_related("household"), worker.pk, expected_version=expected_version)
+    if not WorkerPolicy.can_on(actor, "change", locked):
         raise LedgerError(_("您没有修改该人员信息的权限。"))
-    if "id_number" in data and id_hash(data["id_number"]) != worker.id_number_hash:
+    if "id_number" in data and id_hash(data["id_number"]) != locked.id_number_hash:
         raise LedgerError(_("公民身份号码不能修改；如登记有误，请注销后重新登记。"), field="id_number")
     if "residence_region_id" in data:
         check_jurisdiction(actor, data["residence_region_id"])
-    changes = diff_worker(worker, data)
+    changes = diff_worker(locked, data)
     if not changes:
+        adopt(worker, locked)
         return {}
     for name in WORKER_MODEL_FIELDS:
         if name in changes:
-            setattr(worker, name, data[name])
+            setattr(locked, name, data[name])
     if "phone" in changes:
-        set_identifiers(worker, phone=data["phone"])
+        set_identifiers(locked, phone=data["phone"])
     if "household_no" in changes:
-        worker.household = household_for(data["household_no"], worker.residence_region_id, actor=actor)
-    worker.full_clean(exclude=["id_number_enc", "id_number_hash", "created_by"])
-    worker.save()
-    TimelineEvent.objects.bulk_create(timeline_events_for_changes(worker, changes, actor=actor, kind_default=kind))
-    audit_record(actor=actor, action=Action.UPDATE, obj=worker, region_code=worker.residence_region_id,
-                 changes=audit_changes(changes))
+        locked.household = household_for(data["household_no"], locked.residence_region_id, actor=actor)
+    locked.full_clean(exclude=["id_number_enc", "id_number_hash", "created_by"])
+    save_versioned(locked, [column for name in changes for column in _CHANGE_COLUMNS.get(name, [name])])
+    adopt(worker, locked)
+    TimelineEvent.objects.bulk_create(timeline_events_for_changes(locked, changes, actor=actor, kind_default=kind))
+    audit_record(actor=actor, action=Action.UPDATE, obj=locked, region_code=locked.residence_region_id,
+                 changes=audit_changes(changes), detail={"version": locked.version})
     return changes
 
 
@@ -197,15 +245,18 @@ def worker_reveal_phone(*, actor, worker: Worker) -> str:
 def visit_record(
     *, actor, worker: Worker, visited_on: dt.date, result: str, findings: str = "",
     fields_confirmed: list[str] | None = None, corrections: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> VerificationVisit:
-    """Record a house-to-house verification; `corrections` are cleaned field values to apply."""
+    """Record a house-to-house verification; `corrections` are cleaned field values to apply
+    (as `worker_update`, refused if the record is no longer at `expected_version`)."""
     if not WorkerPolicy.can_on(actor, "verify", worker):
         raise LedgerError(_("您没有核实该人员的权限。"))
     if visited_on > timezone.localdate():
         raise LedgerError(_("核实日期不能晚于今天。"), field="visited_on")
     changes = {}
     if corrections:
-        changes = worker_update(actor=actor, worker=worker, data=corrections, kind=TimelineKind.VERIFIED)
+        changes = worker_update(actor=actor, worker=worker, data=corrections, kind=TimelineKind.VERIFIED,
+                                expected_version=expected_version)
     if changes and result == VisitResult.CONFIRMED:
         result = VisitResult.CORRECTED
     visit = VerificationVisit(
@@ -216,9 +267,12 @@ def visit_record(
     )
     visit.full_clean()
     visit.save()
-    if worker.last_verified_on is None or visited_on > worker.last_verified_on:
-        worker.last_verified_on = visited_on
-        worker.save(update_fields=["last_verified_on", "updated_at"])
+    # Under the row lock, as every write of a worker: a visit recorded meanwhile may be later.
+    locked = lock_versioned(Worker.objects.select_related("household"), worker.pk)
+    if locked.last_verified_on is None or visited_on > locked.last_verified_on:
+        locked.last_verified_on = visited_on
+        save_versioned(locked, ["last_verified_on"])
+    adopt(worker, locked)
     timeline_add(worker=worker, kind=TimelineKind.VERIFIED, actor=actor,
                  data={"visit": visit.pk, "result": result, "visited_on": visited_on.isoformat()})
     audit_record(actor=actor, action=Action.CREATE, obj=visit, region_code=worker.residence_region_id,

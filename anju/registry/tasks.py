@@ -2,7 +2,8 @@
 
 Both tasks take the job's id and run inside `workflow.jobs.job_running`: progress is recorded on
 the job as they go, and a failure marks the job failed with a message for the page (a file that
-cannot be read, or is over the import limits, with its own message) and deletes the upload.
+cannot be read, or is over the import limits, with its own message) and deletes the upload and
+any error report (`ImportJob.job_files`) — as does `jobs_recover` when the worker dies.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from django.core.files import File
 from django_tasks import task
 
 from anju.lib.sheets import SheetError
+from anju.lib.versioning import VersionConflict
 from anju.registry.imports import ImportPlan, import_book, plan_import
 from anju.registry.models import ImportJob
 from anju.registry.workbook import read_workbook, write_error_report
-from anju.workflow.jobs import job_running
+from anju.workflow.jobs import job_running, job_task
 from anju.workflow.tabular import stored_errors
 
 Status = ImportJob.Status
 _JOBS = ImportJob.objects.select_related("created_by")
 
 
+@job_task(ImportJob)
 @task()
 def validate_import(job_id: int) -> None:
     with _running(job_id, Status.VALIDATING) as job:
@@ -39,6 +42,7 @@ def validate_import(job_id: int) -> None:
         _store_plan(job, plan, status=Status.VALIDATED)
 
 
+@job_task(ImportJob)
 @task()
 def commit_import(job_id: int) -> None:
     """Re-validate (the ledger may have changed since the preview) and write the valid rows, in
@@ -59,12 +63,8 @@ def commit_import(job_id: int) -> None:
 
 @contextlib.contextmanager
 def _running(job_id: int, state: str) -> Iterator[ImportJob | None]:
-    with job_running(ImportJob, job_id, expected=(SheetError,), states=(state,), queryset=_JOBS) as job:
+    with job_running(ImportJob, job_id, expected=(SheetError, VersionConflict), states=(state,), queryset=_JOBS) as job:
         yield job
-    if job is not None and job.status == Status.FAILED and job.file:
-        # Nothing was imported: the upload (ID numbers in clear) is not kept for anyone.
-        job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str) -> None:

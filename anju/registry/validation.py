@@ -83,6 +83,53 @@ WORKER_MODEL_FIELDS = [
 
 _SPLIT = re.compile(r"[、,，;；/\n]+")
 
+# Data sanity bounds, not policy: a date outside them is a slip (a cell read as 0001-01-01, a
+# two-digit year, a future date typed for a past one), never a fact anyone needs to record.
+# Nobody in the ledger was born before 1900 (as `lib.identifiers.parse_id_number` checks of the
+# ID number), and its registrations, verifications, visits and incomes all postdate 1990.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+EARLIEST_RECORD_DATE = dt.date(1990, 1, 1)
+TOO_EARLY = N_("日期不能早于 %(earliest)s。")
+BIRTH_OUT_OF_RANGE = N_("出生日期不能早于 %(earliest)s，也不能晚于今天。")
+
+# Text no ledger field may hold, whichever way it comes in (form, workbook, API): C0 control
+# characters, DEL and C1 control characters — invisible, they make one name look like another,
+# break exports, and PostgreSQL refuses NUL — and lone surrogates (not UTF-8). Multi-line fields
+# (a note, a list typed one item per line) may hold line breaks and tabs. Leading and trailing
+# whitespace is trimmed, never stored, so it is not checked.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+MULTILINE_FIELDS = frozenset({"notes", "findings", "difficulty_types"})
+BAD_TEXT = N_("含有无法保存的字符（控制字符或无效的 Unicode）。")
+BAD_REGION_FILTER = N_("地区筛选无效：区划代码应为 2、4、6、9 或 12 位数字。")
+
+
+def bad_text(value: Any, *, multiline: bool = False) -> bool:
+    """Whether `value` (a string, or a list of them) holds a character no ledger field stores."""
+    if isinstance(value, (list, tuple)):
+        return any(bad_text(v, multiline=multiline) for v in value)
+    if not isinstance(value, str):
+        return False
+    return (_CONTROL_MULTILINE if multiline else _CONTROL).search(value.strip()) is not None
+
+
+def text_problems(raw: dict[str, Any]) -> list[Problem]:
+    """One problem (BAD_TEXT) per field of `raw` whose text cannot be stored."""
+    values = raw.values()
+    if not any(isinstance(v, (list, tuple)) for v in values) and not _CONTROL.search("".join(v for v in values if isinstance(v, str))):
+        return []  # the common case, in one search (an import cleans every row through here)
+    return [Problem(key, BAD_TEXT) for key, value in raw.items() if bad_text(value, multiline=key in MULTILINE_FIELDS)]
+
+
+def date_problem(value: dt.date, *, today: dt.date, earliest: dt.date = EARLIEST_RECORD_DATE,
+                 future_msgid: str = N_("日期不能晚于今天。")) -> Problem | None:
+    """The problem of a record date outside [earliest, today] (field left for the caller), or None."""
+    if value < earliest:
+        return Problem("", TOO_EARLY, {"earliest": earliest.isoformat()})
+    if value > today:
+        return Problem("", future_msgid)
+    return None
+
 
 def _choice_lookup(choices) -> dict[str, str]:
     table: dict[str, str] = {}
@@ -111,12 +158,16 @@ class Cleaner:
     """Collects cleaned values and problems for one record."""
 
     def __init__(self, raw: dict[str, Any]):
-        self.raw = raw
+        # Text that cannot be stored is refused first, field by field, and the field then reads
+        # as blank so that no other rule reports on it (or parses it) again.
+        self.problems: list[Problem] = text_problems(raw)
+        self.refused = {p.field for p in self.problems}
+        self.raw = {k: None if k in self.refused else v for k, v in raw.items()}
         self.data: dict[str, Any] = {}
-        self.problems: list[Problem] = []
 
     def bad(self, field_name: str, msgid: str, **params: Any) -> None:
-        self.problems.append(Problem(field_name, msgid, params))
+        if field_name not in self.refused:
+            self.problems.append(Problem(field_name, msgid, params))
 
     def has(self, key: str) -> bool:
         return not is_blank(self.raw.get(key))
@@ -165,16 +216,18 @@ class Cleaner:
         except MoneyError:
             self.bad(key, N_("金额须为不小于 0 的数字，最多两位小数。"))
 
-    def past_date(self, key: str, today: dt.date, future_msgid: str) -> dt.date | None:
-        """An optional date that cannot be after today; None when blank or refused."""
+    def past_date(self, key: str, today: dt.date, future_msgid: str, *,
+                  earliest: dt.date = EARLIEST_RECORD_DATE) -> dt.date | None:
+        """An optional date in [earliest, today]; None when blank or refused."""
         self.data[key] = None
         if not self.has(key):
             return None
         value = parse_date(self.raw.get(key))
+        problem = None if value is None else date_problem(value, today=today, earliest=earliest, future_msgid=future_msgid)
         if value is None:
             self.bad(key, N_("日期格式应为 YYYY-MM-DD。"))
-        elif value > today:
-            self.bad(key, future_msgid)
+        elif problem is not None:
+            self.bad(key, problem.msgid, **problem.params)
         else:
             self.data[key] = value
         return self.data[key]
@@ -198,6 +251,7 @@ def clean_worker(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[
     """
     today = today or local_today()
     c = Cleaner(raw)
+    raw = c.raw  # refused text reads as blank
     c.text("name", 50, required=True)
 
     parsed = None
@@ -225,6 +279,8 @@ def clean_worker(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[
         birth = parse_date(raw.get("birth_date"))
         if birth is None:
             c.bad("birth_date", N_("日期格式应为 YYYY-MM-DD。"))
+        elif not EARLIEST_BIRTH_DATE <= birth <= today:
+            c.bad("birth_date", BIRTH_OUT_OF_RANGE, earliest=EARLIEST_BIRTH_DATE.isoformat())
         elif parsed and birth != parsed.birth_date:
             c.bad("birth_date", N_("出生日期与公民身份号码不一致。"))
     if parsed:
@@ -286,6 +342,8 @@ def clean_worker(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[
         month = parse_month(raw.get("last_income_month"))
         if month is None:
             c.bad("last_income_month", N_("月份格式应为 YYYY-MM。"))
+        elif month < EARLIEST_RECORD_DATE:
+            c.bad("last_income_month", TOO_EARLY, earliest=EARLIEST_RECORD_DATE.isoformat())
         elif month > today.replace(day=1):
             c.bad("last_income_month", N_("最近有收入月份不能晚于本月。"))
         else:
@@ -306,13 +364,19 @@ def clean_worker(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[
 def clean_certificate(raw: dict[str, Any], *, today: dt.date | None = None) -> tuple[dict[str, Any], list[Problem]]:
     today = today or local_today()
     c = Cleaner(raw)
+    raw = c.raw  # refused text reads as blank
+    # A certificate is not older than its holder (nor than the ledger's earliest birth date).
+    earliest_issue = EARLIEST_BIRTH_DATE
     if not c.has("id_number"):
         c.bad("id_number", N_("必填：请填写公民身份号码。"))
     else:
         try:
-            c.data["id_number"] = identifiers.parse_id_number(text_of(raw.get("id_number")), today=today).number
+            holder = identifiers.parse_id_number(text_of(raw.get("id_number")), today=today)
         except identifiers.IdentifierError as exc:
             c.bad("id_number", _ID_MESSAGES.get(exc.code, _ID_MESSAGES["check"]))
+        else:
+            c.data["id_number"] = holder.number
+            earliest_issue = max(EARLIEST_BIRTH_DATE, holder.birth_date)
     c.choice("kind", CertificateKind, required=True)
     c.text("occupation", 100, required=True)
     grade = parse_whole(raw.get("grade"))
@@ -327,7 +391,7 @@ def clean_certificate(raw: dict[str, Any], *, today: dt.date | None = None) -> t
         c.bad("shortage", N_("请填写“是”或“否”。"))
     else:
         c.data["shortage"] = bool(shortage)
-    c.past_date("issued_on", today, N_("发证日期不能晚于今天。"))
+    c.past_date("issued_on", today, N_("发证日期不能晚于今天。"), earliest=earliest_issue)
     c.text("certificate_no", 60, required=True)
     return c.data, c.problems
 

@@ -3,18 +3,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anju.lib.paginators import CappedPaginator
+from anju.lib.versioning import VersionConflict
+from anju.regions.codes import clean_prefix
 from anju.regions.selectors import region_name
 from anju.regions.widgets import RegionPicker
 from anju.registry import services
 from anju.registry.choices import DifficultyType, EmploymentStatus, Gender
 from anju.registry.filters import WorkerFilter
-from anju.registry.forms import CertificateForm, VisitForm, WorkerForm
+from anju.registry.forms import CertificateForm, VisitForm, WorkerForm, initial_for
 from anju.registry.panels import worker_panels
 from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import get_worker_for_user, workers_for_user
@@ -26,6 +29,7 @@ from anju.registry.services import (
     worker_reveal_phone,
     worker_update,
 )
+from anju.registry.validation import BAD_REGION_FILTER
 
 PAGE_SIZE = 50
 
@@ -47,6 +51,9 @@ def worker_list(request):
     _require(request.user, "view")
     user, params = request.user, request.GET.copy()
     within = params.pop("region", [""])[-1]
+    if clean_prefix(within) is None and not request.htmx:
+        # A hand-made link: say why the list is empty (workers_for_user shows nothing for it).
+        messages.warning(request, _(BAD_REGION_FILTER))
     # The same filters twice. The page query never uses the region index (it walks rows in the
     # sort order and stops at 50); the capped count uses it only when the region is the only
     # filter — otherwise the other filter's own index is the selective one. SQLite, which has no
@@ -155,9 +162,12 @@ def worker_create(request):
 def worker_edit(request, pk):
     worker = get_worker_for_user(request.user, pk, action="change")
     form = WorkerForm(request.POST or None, worker=worker)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            changes = worker_update(actor=request.user, worker=worker, data=form.validated)
+            changes = worker_update(actor=request.user, worker=worker, data=form.validated, expected_version=form.version)
+        except VersionConflict as exc:
+            conflict = _edit_conflict(request, form, exc)
         except LedgerError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
@@ -166,7 +176,86 @@ def worker_edit(request, pk):
             else:
                 messages.info(request, _("没有修改任何信息。"))
             return redirect("registry:worker_detail", pk=worker.pk)
-    return render(request, "registry/worker_form.html", {"form": form, "worker": worker, "nav": "ledger"})
+    return render(request, "registry/worker_form.html",
+                  {"form": form, "worker": worker, "nav": "ledger", "conflict": conflict})
+
+
+# Form fields of the changes `diff_worker` reports.
+_FORM_FIELD = {"hukou_region_id": "hukou_region", "residence_region_id": "residence_region",
+               "desired_region_id": "desired_region", "difficulty_mask": "difficulty_types"}
+
+
+def _edit_conflict(request, form: WorkerForm, exc: VersionConflict) -> dict | None:
+    """Someone saved the record after this form was opened, so nothing was saved. The form comes
+    back with the current version and, compared with the version it was opened at (its history
+    record): fields only the other person changed now hold their saved values; fields both
+    changed keep this officer's value, with the current one shown beside it. Saving again is
+    then a decision made knowing what it replaces — never a silent overwrite."""
+    try:
+        current = get_worker_for_user(request.user, form.worker.pk, action="change")
+    except Http404:
+        current = None  # deleted, or moved out of this officer's jurisdiction meanwhile
+    if current is None:
+        form.add_error(None, exc.text())
+        return None
+    opened = current.history.filter(version=form.version).order_by("-history_date").first() if form.version else None
+    submitted = {_FORM_FIELD.get(name, name) for name in services.diff_worker(current, form.validated)}
+    if opened is None:
+        # The version it was opened at is unknown: every difference is left to the officer.
+        theirs, mine = submitted, submitted
+    else:
+        base = opened.instance
+        theirs = _changed_fields(base, current)
+        mine = {_FORM_FIELD.get(name, name) for name in services.diff_worker(base, form.validated)}
+    stored = initial_for(current)
+    form.data = form.data.copy()  # rendered from below: the bound values shown are form.data's
+    form.data[form.add_prefix("version")] = str(current.version)
+    filled, clashes = {}, {}
+    order = list(form.fields)
+    for name in sorted((n for n in theirs if n in form.fields and not form.fields[n].disabled), key=order.index):
+        shown = _display_value(form.fields[name], stored.get(name), current, name)
+        if name not in mine:
+            filled[name] = shown
+            if name != "phone":  # a blank phone keeps the stored one
+                _set_value(form, name, stored.get(name))
+        elif name in submitted:
+            clashes[name] = shown
+    return {"version": current.version, "filled": filled, "clashes": clashes,
+            "filled_labels": [str(form.fields[n].label) for n in filled],
+            "clash_labels": [str(form.fields[n].label) for n in clashes]}
+
+
+def _changed_fields(before, after) -> set[str]:
+    """Form fields whose stored values differ between two states of a worker."""
+    from anju.registry.validation import WORKER_MODEL_FIELDS
+
+    changed = {_FORM_FIELD.get(n, n) for n in WORKER_MODEL_FIELDS if getattr(before, n) != getattr(after, n)}
+    if before.phone_hash != after.phone_hash:
+        changed.add("phone")
+    if before.household_id != after.household_id:
+        changed.add("household_no")
+    return changed
+
+
+def _set_value(form: WorkerForm, name: str, value) -> None:
+    key = form.add_prefix(name)
+    if isinstance(value, list):
+        form.data.setlist(key, [str(v) for v in value])
+    else:
+        form.data[key] = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _display_value(field, value, worker, name: str) -> str:
+    if name == "phone":
+        return worker.phone_masked
+    if isinstance(field.widget, RegionPicker):
+        return f"{region_name(value)}（{value}）" if value else "—"
+    choices = dict(getattr(field, "choices", ()))
+    if isinstance(value, list):
+        return "、".join(str(choices.get(v, v)) for v in value) or "—"
+    if choices:
+        return str(choices.get(value, value)) or "—"
+    return str(value) if value not in (None, "") else "—"
 
 
 @login_required
@@ -181,7 +270,10 @@ def visit_create(request, pk):
                 result=form.cleaned_data["result"], findings=form.cleaned_data["findings"],
                 fields_confirmed=form.cleaned_data["fields_confirmed"],
                 corrections=correction.validated if correction is not None else None,
+                expected_version=correction.version if correction is not None else None,
             )
+        except VersionConflict as exc:
+            form.add_error(None, exc.text())
         except LedgerError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:

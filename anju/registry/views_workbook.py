@@ -27,12 +27,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from anju.lib.identifiers import make_id_number
 from anju.lib.sheets import Limits, SheetError, check_xlsx, csv_lines
+from anju.regions.codes import clean_prefix
 from anju.registry import exports
 from anju.registry.filters import WorkerFilter
 from anju.registry.models import ImportJob
 from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import workers_for_user
 from anju.registry.tasks import commit_import, validate_import
+from anju.registry.validation import BAD_REGION_FILTER
 from anju.registry.workbook import (
     WORKERS,
     ledger_headers,
@@ -191,7 +193,10 @@ def worker_export(request):
         return HttpResponse(_("导出格式只能是 xlsx 或 csv。"), status=400, content_type="text/plain; charset=utf-8")
     # The region narrows the jurisdiction to one range, as on the list page.
     filters = request.GET.copy()
-    workers = workers_for_user(request.user, within=filters.pop("region", [""])[-1])
+    within = filters.pop("region", [""])[-1]
+    if clean_prefix(within) is None:
+        return HttpResponse(_(BAD_REGION_FILTER), status=400, content_type="text/plain; charset=utf-8")
+    workers = workers_for_user(request.user, within=within)
     filterset = WorkerFilter(filters or None, queryset=workers)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else workers.order_by("-id")
     params = {k: v for k, v in request.GET.items() if k not in ("full", "format")}

@@ -34,7 +34,7 @@ def test_openapi_document_is_served_at_api_v1(db):
 def test_field_names_follow_the_ledger_spec():
     assert list(WorkerCreateIn.model_fields) == SPEC_FIELDS
     assert list(WorkerPatchIn.model_fields) == SPEC_FIELDS
-    assert set(WorkerOut.model_fields) == set(SPEC_FIELDS) | {"id", "created_at", "updated_at", "last_verified_on"}
+    assert set(WorkerOut.model_fields) == set(SPEC_FIELDS) | {"id", "created_at", "updated_at", "last_verified_on", "version"}
 
 
 def test_docs_page_uses_local_assets(db):

@@ -129,9 +129,12 @@ def test_list_export_api_and_dashboard_scope_alike(client, personas, people):
         expected = seen(personas.county, within=region)
         page = client.get(reverse("registry:worker_list"), {"region": region})
         assert {w.name.removesuffix("人") for w in page.context["page_obj"].object_list} == expected, region
-        book = openpyxl.load_workbook(io.BytesIO(b"".join(
-            client.get(reverse("registry:worker_export"), {"region": region}).streaming_content)))
-        assert {r[0].removesuffix("人") for r in book["人员"].iter_rows(min_row=2, values_only=True)} == expected, region
+        export = client.get(reverse("registry:worker_export"), {"region": region})
+        if export.status_code == 400:  # as the API, the export refuses a malformed prefix outright
+            assert not expected and region in ("35058", "abc")
+        else:
+            book = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content)))
+            assert {r[0].removesuffix("人") for r in book["人员"].iter_rows(min_row=2, values_only=True)} == expected, region
         api = client.get("/api/v1/workers", {"region": region} if region else {}, headers={"Authorization": f"Bearer {key}"})
         if api.status_code == 422:  # the API's schema refuses a malformed prefix outright
             assert not expected and region in ("35058", "abc")
