@@ -55,8 +55,8 @@ from anju.registry.validation import (
     clean_worker,
     text_of,
 )
-from anju.registry.workbook import CERTIFICATES, WORKERS, LedgerSheet, Workbook
-from anju.workflow.tabular import RowError, reasons_of
+from anju.registry.workbook import CERTIFICATES, SHEET_TITLES, WORKERS, LedgerSheet, Workbook
+from anju.workflow.tabular import Plan
 
 Progress = Callable[[int, int], None]
 BATCH = 2000
@@ -83,44 +83,29 @@ class Outcome:
     update: list[PlannedRow] = field(default_factory=list)
     unchanged: int = 0
 
-    def counts(self, rejected: int) -> dict[str, int]:
-        return {"created": len(self.create), "updated": len(self.update), "unchanged": self.unchanged,
-                "rejected": rejected}
+    def counts(self) -> dict[str, int]:
+        return {"created": len(self.create), "updated": len(self.update), "unchanged": self.unchanged}
 
 
 @dataclass
-class ImportPlan:
-    book: Workbook
-    actor: Any
-    total_rows: int
+class ImportPlan(Plan):
+    """The generic import's plan (`anju.workflow.tabular.Plan`: errors, rejected rows, summary),
+    with the ledger's own outcome per sheet, which its fused planner and writer fill."""
+
+    book: Workbook = None  # type: ignore[assignment]
+    actor: Any = None
     workers: Outcome = field(default_factory=Outcome)
     certificates: Outcome = field(default_factory=Outcome)
-    errors: list[RowError] = field(default_factory=list)
-    rejected: set[tuple[str, int]] = field(default_factory=set)
     # Household number -> (key, region) of the stored household, None if none was stored when
     # the rows naming it were checked (`_check_households`).
     households: dict[str, tuple[int, str] | None] = field(default_factory=dict)
 
-    def reject(self, sheet: LedgerSheet, row: int, problem: Problem) -> None:
-        self.rejected.add((sheet.name, row))
-        self.errors.append(RowError(sheet.name, row, sheet.column_label(problem.field), problem.zh, problem.en))
+    def summary_sheets(self) -> list[tuple[str, str]]:
+        # Both sheets always, by kind, as the job page and the CLI read them.
+        return [(kind, SHEET_TITLES[kind]) for kind in (WORKERS, CERTIFICATES)]
 
-    def rejected_in(self, sheet: LedgerSheet | None) -> int:
-        return 0 if sheet is None else sum(1 for name, _row in self.rejected if name == sheet.name)
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        """Counts of rows over both sheets, and per sheet."""
-        per = {
-            WORKERS: self.workers.counts(self.rejected_in(self.book.ledger.get(WORKERS))),
-            CERTIFICATES: self.certificates.counts(self.rejected_in(self.book.ledger.get(CERTIFICATES))),
-        }
-        total = {k: per[WORKERS][k] + per[CERTIFICATES][k] for k in per[WORKERS]}
-        return total | {"total_rows": self.total_rows, "sheets": per, "warnings": self.book.warnings}
-
-    def reasons(self) -> dict[tuple[str, int], str]:
-        """Per rejected row, "中文原因 / English reason" (several joined by "；")."""
-        return reasons_of(self.errors)
+    def sheet_counts(self, title: str) -> dict[str, int]:
+        return (self.workers if title == SHEET_TITLES[WORKERS] else self.certificates).counts()
 
 
 class _Ticker:

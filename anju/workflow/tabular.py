@@ -245,12 +245,24 @@ class Plan:
     def reasons(self) -> dict[tuple[str, int], str]:
         return reasons_of(self.errors)
 
+    def summary_sheets(self) -> list[tuple[str, str]]:
+        """(key in the summary, spec title) of the sheets the summary counts: the recognised ones."""
+        return [(title, title) for title in self.book.recognised]
+
+    def sheet_counts(self, title: str) -> dict[str, int]:
+        """The writer's counts for a sheet: {"created", "updated", "unchanged"}."""
+        return self.counts.get(title, {})
+
+    def rejected_in(self, sheet: Sheet | None) -> int:
+        return 0 if sheet is None else sum(1 for name, _row in self.rejected if name == sheet.name)
+
     @property
     def summary(self) -> dict[str, Any]:
+        """Counts of rows over all sheets, and per sheet; what a job stores and its page shows."""
         per = {}
-        for title, sheet in self.book.recognised.items():
-            counts = {"created": 0, "updated": 0, "unchanged": 0} | self.counts.get(title, {})
-            per[title] = counts | {"rejected": sum(1 for name, _row in self.rejected if name == sheet.name)}
+        for key, title in self.summary_sheets():
+            counts = {"created": 0, "updated": 0, "unchanged": 0} | self.sheet_counts(title)
+            per[key] = counts | {"rejected": self.rejected_in(self.book.recognised.get(title))}
         total = {k: sum(p[k] for p in per.values()) for k in ("created", "updated", "unchanged", "rejected")}
         return total | {"total_rows": self.total_rows, "sheets": per, "warnings": self.book.warnings}
 
