@@ -1,4 +1,5 @@
-"""Test set-up shared by every app: regions loaded once per database, and the personas."""
+"""Test set-up shared by every app: regions loaded once per database, media in a temporary
+folder, and the personas."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from anju.regions.loader import load_regions
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_regions()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    """Uploads and error reports written by tests go to a temporary folder, never var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture
