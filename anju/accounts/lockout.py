@@ -18,6 +18,7 @@ either at /accounts/lockouts/ (`lockout_release` in services).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Literal
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -44,8 +45,16 @@ def lockout_minutes() -> int:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """AXES_CLIENT_IP_CALLABLE: the address every per-address limit counts (anju.lib.clientaddr)."""
-    return clientaddr.client_ip(request)
+    """AXES_CLIENT_IP_CALLABLE: the address every per-address limit counts (anju.lib.clientaddr).
+    An IPv6 client counts as its /64 (stored as the network's first address), as for the request
+    rate limits: one phone or household holds a whole /64, and stepping through it must not
+    escape either lock."""
+    address = clientaddr.client_address(request)
+    if address is None:
+        return None
+    if address.version == 6:
+        address = ipaddress.ip_network(f"{address}/64", strict=False).network_address
+    return str(address)
 
 
 def address_exempt(ip: str) -> bool:

@@ -20,9 +20,14 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 def parse_address(value: str | None) -> Address | None:
     try:
-        return ipaddress.ip_address((value or "").strip())
+        address = ipaddress.ip_address((value or "").strip())
     except ValueError:
         return None
+    # A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d: counted as the IPv4 address they
+    # are, not as IPv6 (whose /64 would put every IPv4 client in one bucket).
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def in_networks(address: Address, networks: Iterable[str]) -> bool:
