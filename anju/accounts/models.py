@@ -164,6 +164,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     expires_at = models.DateTimeField(_("过期时间"), default=_token_default_expiry, db_index=True)
     last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+    # The user's session auth hash when the token was issued (it mixes in the password and the
+    # session generation): a token is good only while it still matches, so any password change
+    # — the web page, the admin, `anju changepassword`, a script's set_password — and any
+    # "log out everywhere" end it, whichever path made them.
+    auth_hash = models.CharField(max_length=128, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("接口令牌")

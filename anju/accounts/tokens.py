@@ -11,6 +11,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from anju.accounts.models import ApiToken, User
 
@@ -31,7 +32,8 @@ def token_issue(*, user: User, lifetime: dt.timedelta = TOKEN_LIFETIME) -> tuple
     are removed on the way, so the table does not grow without end."""
     ApiToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=key_hash(key), expires_at=timezone.now() + lifetime)
+    token = ApiToken.objects.create(user=user, key_hash=key_hash(key), expires_at=timezone.now() + lifetime,
+                                    auth_hash=user.get_session_auth_hash())
     return key, token
 
 
@@ -48,6 +50,8 @@ def token_user(key: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
+    if not constant_time_compare(token.auth_hash, token.user.get_session_auth_hash()):
+        return None  # the password changed (or every session was ended) since it was issued
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -374,6 +374,16 @@ def test_5_logout_everywhere_ends_every_api_token(personas):
     assert [api_status(k) for k in keys] == [401, 401] and not ApiToken.objects.filter(user=personas.county).exists()
 
 
+def test_5_a_password_set_by_any_other_path_ends_every_api_token(personas):
+    """"After a password change ... the user's API tokens still work": also when the password is
+    set outside the page (`anju changepassword`, a script's set_password; found in review)."""
+    key = api_token("t-town")
+    assert api_status(key) == 200
+    personas.town.set_password(NEW_PASSWORD)
+    personas.town.save(update_fields=["password"])
+    assert api_status(key) == 401
+
+
 # 6. Anyone can lock anyone out ----------------------------------------------------------------
 
 STRANGER, OWNER = "203.0.113.7", "198.51.100.9"
