@@ -98,8 +98,8 @@ class WorkerForm(ValidatedForm):
             # since (`registry.services.worker_update`), instead of undoing the other change.
             stale = _("此页面的版本信息无效，请重新打开修改页面。")
             self.fields["version"] = forms.IntegerField(
-                min_value=1, max_value=2_147_483_647, required=False, initial=worker.version, widget=forms.HiddenInput,
-                error_messages={"invalid": stale, "min_value": stale, "max_value": stale})
+                min_value=1, max_value=2_147_483_647, initial=worker.version, widget=forms.HiddenInput,
+                error_messages={"required": stale, "invalid": stale, "min_value": stale, "max_value": stale})
             # The ID number is the person's identity: it is shown masked and cannot be edited.
             self.fields["id_number"].disabled = True
             self.fields["id_number"].required = False

@@ -119,6 +119,10 @@ def test_edit_changes_fields_and_timeline(client, personas, people):
     form = client.get(url).context["form"]
     data = {k: v for k, v in form.initial.items() if v not in (None, [])}
     data.update(employment_status="employed", unemployment_registered_on="", monthly_income="4200.5", phone="")
+    # Without the version the page was opened at, nothing is saved (a stale or forged post).
+    response = client.post(url, data)
+    assert response.status_code == 200 and "请重新打开修改页面" in response.content.decode()
+    data["version"] = worker.version
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     worker.refresh_from_db()
