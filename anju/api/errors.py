@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop as N_
 from ninja import Schema
 
 from anju.lib.errors import AnjuError, Problem
+from anju.lib.text import BAD_TEXT, bad_text
 
 
 class ErrorItem(Schema):
@@ -181,23 +182,12 @@ def pydantic_problems(errors: list[dict], param_names: set[str]) -> list[Problem
 
 # -- input hygiene ------------------------------------------------------------------------------
 
-_BAD_TEXT = N_("含有无法保存的字符（控制字符或无效的 Unicode）。")
-
-
-def _bad_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from JSON "\ud800"
-        return True
-    return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value)
-
-
 def text_problems(values: dict[str, Any]) -> list[Problem]:
     """Strings no database should be asked to store: NUL and other control characters (PostgreSQL
     refuses NUL), and lone surrogates (not encodable as UTF-8)."""
     problems = []
     for field, value in values.items():
         items = value if isinstance(value, (list, tuple)) else [value]
-        if any(isinstance(v, str) and _bad_text(v) for v in items):
-            problems.append(Problem(field, _BAD_TEXT))
+        if any(bad_text(v, multiline=True) for v in items):
+            problems.append(Problem(field, BAD_TEXT))
     return problems

@@ -21,6 +21,7 @@ from anju.lib.cells import is_blank, parse_bool, parse_date, parse_month, parse_
 from anju.lib.dates import today as local_today
 from anju.lib.errors import Problem
 from anju.lib.money import MoneyError, parse_yuan
+from anju.lib.text import BAD_TEXT, CONTROL, bad_text
 from anju.regions.codes import normalize_code
 from anju.regions.selectors import region_exists
 from anju.registry.choices import (
@@ -92,31 +93,16 @@ EARLIEST_RECORD_DATE = dt.date(1990, 1, 1)
 TOO_EARLY = N_("日期不能早于 %(earliest)s。")
 BIRTH_OUT_OF_RANGE = N_("出生日期不能早于 %(earliest)s，也不能晚于今天。")
 
-# Text no ledger field may hold, whichever way it comes in (form, workbook, API): C0 control
-# characters, DEL and C1 control characters — invisible, they make one name look like another,
-# break exports, and PostgreSQL refuses NUL — and lone surrogates (not UTF-8). Multi-line fields
-# (a note, a list typed one item per line) may hold line breaks and tabs. Leading and trailing
-# whitespace is trimmed, never stored, so it is not checked.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Text no ledger field may hold: the one check in anju.lib.text. Multi-line fields may hold line
+# breaks and tabs.
 MULTILINE_FIELDS = frozenset({"notes", "findings", "difficulty_types"})
-BAD_TEXT = N_("含有无法保存的字符（控制字符或无效的 Unicode）。")
 BAD_REGION_FILTER = N_("地区筛选无效：区划代码应为 2、4、6、9 或 12 位数字。")
-
-
-def bad_text(value: Any, *, multiline: bool = False) -> bool:
-    """Whether `value` (a string, or a list of them) holds a character no ledger field stores."""
-    if isinstance(value, (list, tuple)):
-        return any(bad_text(v, multiline=multiline) for v in value)
-    if not isinstance(value, str):
-        return False
-    return (_CONTROL_MULTILINE if multiline else _CONTROL).search(value.strip()) is not None
 
 
 def text_problems(raw: dict[str, Any]) -> list[Problem]:
     """One problem (BAD_TEXT) per field of `raw` whose text cannot be stored."""
     values = raw.values()
-    if not any(isinstance(v, (list, tuple)) for v in values) and not _CONTROL.search("".join(v for v in values if isinstance(v, str))):
+    if not any(isinstance(v, (list, tuple)) for v in values) and not CONTROL.search("".join(v for v in values if isinstance(v, str))):
         return []  # the common case, in one search (an import cleans every row through here)
     return [Problem(key, BAD_TEXT) for key, value in raw.items() if bad_text(value, multiline=key in MULTILINE_FIELDS)]
 

@@ -179,8 +179,6 @@ def test_1_an_import_never_writes_over_a_person_edited_while_it_runs(officer, up
     assert (worker.notes, worker.version) == ("他人", 2)
 
 
-@pytest.mark.xfail(strict=True, reason="gap (review of issue 9): the import's commit re-plans against the "
-                   "current ledger and writes the file's values over an edit saved after the preview")
 def test_1_an_import_confirmed_after_an_edit_does_not_undo_it(personas, uploads, tmp_path):
     """An officer changes a person while the import's preview (which showed no change of that
     field) waits for confirmation; confirming must keep the officer's change, or refuse."""
@@ -194,7 +192,10 @@ def test_1_an_import_confirmed_after_an_edit_does_not_undo_it(personas, uploads,
     worker_update(actor=personas.county, worker=Worker.objects.get(pk=worker.pk), data={"skills": "电焊"})
     client.post(reverse("registry:import_confirm", args=[job.pk]))
     worker.refresh_from_db()
-    assert worker.skills == "电焊"
+    assert (worker.skills, worker.notes) == ("电焊", "")
+    job.refresh_from_db()  # the row is refused, and the page says why
+    assert (job.summary["updated"], job.summary["rejected"]) == (0, 1)
+    assert "预览后已被修改" in job.errors[0]["reason_zh"]
 
 
 # 2. A 1.9 KB workbook kills the task worker ---------------------------------------------------
@@ -453,6 +454,10 @@ def test_7_control_characters_are_refused_by_the_form_and_the_import_as_by_the_a
     api = ApiClient(personas.town, language="zh-hans").post("workers", new_worker(name="王\x85芳"))
     assert api.status_code == 422 and api.json()["detail"][0]["message"] == BAD_TEXT_ZH
     assert not Worker.objects.exists()
+    # The API's other text (a reveal's reason) goes through the same check: DEL and C1 too.
+    worker = make_worker(residence="350581001000")
+    reveal = ApiClient(personas.town, language="zh-hans").post(f"workers/{worker.pk}/reveal", {"reason": "核对\x7f"})
+    assert reveal.status_code in (400, 422) and BAD_TEXT_ZH in reveal.content.decode()
 
 
 def test_7_an_id_number_held_in_another_region_is_refused_neutrally_and_audited(personas):
