@@ -4,6 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from anju.policies.documents import load_catalogue
 from anju.policies.examples import run_example
 from anju.policies.packs import PACK_DIR, load_all
 
@@ -14,7 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         catalogue = load_all(PACK_DIR)
         failures = 0
-        for error in catalogue.errors:
+        # The packs, then the documents catalogue checked against them (anju/policies/documents.py).
+        for error in (*catalogue.errors, *load_catalogue(catalogue.policies).errors):
             self.stderr.write(str(error))
             failures += 1
         examples = 0

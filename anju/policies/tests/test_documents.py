@@ -1,0 +1,249 @@
+"""The documents catalogue (anju/policies/documents.yaml) and the 政策文件 pages: the catalogue
+agrees with the packs both ways, refuses what it must with file and line, and the pages show every
+measure with how Anju carries it out — to staff only, never naming a source text's file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from anju.accounts.models import Role
+from anju.accounts.tests.factories import organisation_user
+from anju.policies import documents
+from anju.policies.documents import SERVICES, catalogue, load_catalogue, load_documents
+from anju.policies.packs import PACK_DIR, PackError, load_all
+
+SHISHI = "shishi-caring-measures-2022"
+QUANZHOU = "quanzhou-difficulty-measures-2020"
+SEED_FILE_NAME = re.compile(r"\d{3}_[0-9a-f]{16}|\.txt\b")
+
+
+@pytest.fixture(scope="module")
+def policies():
+    return load_all(PACK_DIR).policies
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+def test_shipped_catalogue_loads_and_agrees_with_the_packs(policies):
+    cat = load_catalogue(policies)
+    assert [str(e) for e in cat.errors] == []
+    assert {d.id for d in cat.documents} == {
+        SHISHI, QUANZHOU, "shanxi-poor-labourers-employment-2020",
+        "mohrss-county-citizenisation-2023", "mohrss-service-guarantee-opinions-2024",
+    }
+    shishi = cat.get(SHISHI)
+    assert (shishi.number, shishi.date.isoformat(), shishi.issuing_region) == ("狮委办〔2022〕19号", "2022-03-31", "350581")
+    assert [m.article for m in shishi.measures] == ["一", "二", "三", "四", "五", "六", "七", "八"]
+    assert shishi.coverage() == {"total": 8, "supported": 2, "partly": 3, "not_yet": 3}
+    # A text held only in translation says so, and a document without a date says why.
+    quanzhou = cat.get(QUANZHOU)
+    assert quanzhou.title_translated and quanzhou.date is None and quanzhou.date_note is not None
+
+
+def test_every_shipped_pack_is_named_by_the_measure_of_its_document(policies):
+    cat = load_catalogue(policies)
+    assert policies, "no packs loaded"
+    for pack_id, policy in policies.items():
+        found = cat.measure_of(pack_id)
+        assert found is not None, f"{pack_id} is named by no measure"
+        doc, measure = found
+        assert doc.cites(policy), pack_id
+        assert policy.article.startswith(measure.article), (pack_id, policy.article, measure.article)
+
+
+def test_services_not_built_are_never_supported():
+    """Hotline, wage guarantee and job postings are not built: no measure relying on them may
+    claim full support, and the Shishi hotline and Quanzhou wage guarantee are 'not yet'."""
+    assert not any(SERVICES[s].built for s in ("hotline", "wage_guarantee", "employment"))
+    cat = catalogue()
+    for doc in cat.documents:
+        for m in (*doc.measures, *doc.notice):
+            if any(not SERVICES[s].built for s in m.services):
+                assert m.status != "supported", (doc.id, m.article)
+    hotline = next(m for m in cat.get(SHISHI).measures if m.article == "七")
+    assert (hotline.services, hotline.status, hotline.packs) == (("hotline",), "not_yet", ())
+    wages = next(m for m in cat.get(QUANZHOU).measures if m.article == "八")
+    assert (wages.services, wages.status) == (("wage_guarantee",), "not_yet")
+
+
+MINIMAL = """\
+documents:
+  - id: test-doc
+    title: 测试文件
+    title_en: A test document
+    issuer: {zh: 测试局, en: Test Bureau}
+    number: 测〔2024〕1号
+    date: 2024-01-01
+    issuing_region: "350581"
+    gist: {zh: 摘要, en: Gist}
+    measures:
+      - article: 一
+        heading: {zh: 标题, en: Heading}
+        summary: {zh: 内容, en: Content}
+        packs: [shishi-startup-subsidy]
+        status: supported
+        note: {zh: 说明, en: Note}
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "documents.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_catalogue_loads(tmp_path):
+    (doc,) = load_documents(_write(tmp_path, MINIMAL))
+    assert doc.measures[0].packs == ("shishi-startup-subsidy",)
+
+
+@pytest.mark.parametrize(("old", "new", "line", "reason"), [
+    ("        status: supported\n", "        status: supported\n        owner: hrss\n", 16, "unknown key 'owner'"),
+    ("    gist: {zh: 摘要, en: Gist}", "    gist: {zh: 摘要, en: Gist, fr: Résumé}", 9, "unknown key 'fr'"),
+    ("shishi-startup-subsidy", "no-such-pack", 14, "there is no pack 'no-such-pack'"),
+    ("    number: 测〔2024〕1号\n", "    number: 123_0123456789abcdef.txt\n", 6, "file name"),
+    ("status: supported", "status: done", 15, "status must be one of"),
+    ("status: supported", "status: not_yet", 15, "at least 'partly'"),
+    ("        packs: [shishi-startup-subsidy]\n", "        service: hotline\n", 15, "needs a pack or a built service"),
+    ("        packs: [shishi-startup-subsidy]\n", "        packs: [shishi-startup-subsidy]\n        service: employment\n",
+     16, "employment is not built yet"),
+    ("    date: 2024-01-01\n", "", 2, "give the date, or a date_note"),
+    ('    issuing_region: "350581"', "    issuing_region: 350581", 8, "quoted division prefix"),
+    ("    title_en: A test document\n", "", 2, "'title_en' is missing"),
+    ("        heading: {zh: 标题, en: Heading}", "        heading: {zh: 标题}", 12, "needs both zh and en"),
+])
+def test_catalogue_problems_name_file_and_line(tmp_path, old, new, line, reason):
+    assert old in MINIMAL
+    path = _write(tmp_path, MINIMAL.replace(old, new))
+    with pytest.raises(PackError) as caught:
+        load_documents(path)
+    assert caught.value.path == str(path)
+    assert (caught.value.line, reason in caught.value.message) == (line, True), str(caught.value)
+
+
+def test_a_pack_named_by_two_measures_is_refused(tmp_path):
+    measure = MINIMAL[MINIMAL.index("      - article: 一"):]
+    with pytest.raises(PackError, match="already named by"):
+        load_documents(_write(tmp_path, MINIMAL + measure.replace("article: 一", "article: 二")))
+
+
+def test_pack_of_another_document_and_an_unnamed_pack_are_reported(tmp_path, policies):
+    # The test document claims Shishi's start-up subsidy, which cites 狮委办〔2022〕19号 …
+    path = _write(tmp_path, MINIMAL)
+    problems = [str(e) for e in load_catalogue(policies, path).errors]
+    assert any("documents.yaml:11:" in p and "pack 'shishi-startup-subsidy' cites" in p for p in problems), problems
+    # … and every other shipped pack is then named by no measure of a catalogued document.
+    assert any("pack 'shishi-temporary-assistance'" in p and "not in the catalogue" in p for p in problems), problems
+    # Right document, wrong article.
+    fixed = MINIMAL.replace("测〔2024〕1号", "狮委办〔2022〕19号").replace("article: 一", "article: 二")
+    problems = [str(e) for e in load_catalogue({"shishi-startup-subsidy": policies["shishi-startup-subsidy"]},
+                                               _write(tmp_path, fixed)).errors]
+    assert problems == [f"{tmp_path / 'documents.yaml'}:11:1: pack 'shishi-startup-subsidy' cites article '四（③）', "
+                        "not measure '二' of document 'test-doc'"]
+
+
+def test_check_policies_fails_on_a_broken_catalogue(tmp_path, monkeypatch, capsys):
+    path = _write(tmp_path, MINIMAL.replace("status: supported", "status: done"))
+    monkeypatch.setattr(documents, "CATALOGUE_PATH", path)
+    with pytest.raises(SystemExit) as exited:
+        call_command("check-policies")
+    assert exited.value.code == 1
+    assert f"{path}:15:" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# The pages
+# ---------------------------------------------------------------------------------------------
+
+
+def _get(client, user, url, **kwargs):
+    client.force_login(user)
+    return client.get(url, **kwargs)
+
+
+def test_list_shows_every_document_with_its_measures_and_coverage(client, personas, django_assert_max_num_queries):
+    client.force_login(personas.union)
+    # session, user, the cached region names (first use), the session save, the bell and queue.
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("policies:document_list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for doc in catalogue().documents:
+        assert f'data-document="{doc.id}"' in html
+    shishi = html[html.index(f'data-document="{SHISHI}"'):html.index(f'data-document="{QUANZHOU}"')]
+    assert "《石狮市关爱外来务工人员八条措施》" in shishi and "狮委办〔2022〕19号" in shishi and "2022-03-31" in shishi
+    assert "8 项措施：2 项已支持，3 项部分支持，3 项尚未支持" in shishi
+    statuses = re.findall(r'<tr data-measure="m-\d+" data-status="(\w+)"', shishi)
+    assert statuses == ["partly", "supported", "partly", "supported", "not_yet", "not_yet", "not_yet", "partly"]
+    assert "开通专门服务热线" in shishi
+    assert 'data-testid="nav-documents"' in html
+
+
+def test_shishi_page_shows_departments_packs_and_the_hotline_not_yet(client, personas):
+    html = _get(client, personas.county, reverse("policies:document_detail", args=[SHISHI])).content.decode()
+    first = html[html.index('id="m-1"'):html.index('id="m-2"')]
+    assert "市人社局" in first and "市工信科技局" in first and "总工会" in first
+    assert f'href="{reverse("policies:policy_detail", args=["shishi-job-stabilisation-refund"])}"' in first
+    assert 'data-status="partly"' in first
+    hotline = html[html.index('id="m-7"'):html.index('id="m-8"')]
+    assert 'data-status="not_yet"' in hotline and "尚未支持" in hotline
+    assert 'data-service="hotline"' in hotline and "尚未建设" in hotline and "88712565" in hotline
+    assert "data-pack=" not in hotline
+    # Measure 四 links each of its three packs.
+    fourth = html[html.index('id="m-4"'):html.index('id="m-5"')]
+    assert re.findall(r'data-pack="([\w-]+)"', fourth) == [
+        "shishi-unemployment-benefit", "shishi-new-hire-training-subsidy", "shishi-startup-subsidy"]
+    # The covering notice's requirements are shown apart and not counted.
+    assert 'id="n-3"' in html and "每周五" in html
+    assert "8 项措施：2 项已支持，3 项部分支持，3 项尚未支持" in html
+
+
+def test_quanzhou_page_marks_the_translated_title_and_the_wage_guarantee(client, personas):
+    html = _get(client, personas.town, reverse("policies:document_detail", args=[QUANZHOU])).content.decode()
+    assert 'data-testid="translated"' in html and "英文译名" in html
+    eighth = html[html.index('id="m-8"'):]
+    assert 'data-status="not_yet"' in eighth and 'data-service="wage_guarantee"' in eighth
+    first = html[html.index('id="m-1"'):html.index('id="m-2"')]
+    assert "文件未写明" in first and 'data-status="supported"' in first
+
+
+def test_staff_see_the_pages_employers_and_strangers_do_not(client, personas):
+    list_url = reverse("policies:document_list")
+    detail_url = reverse("policies:document_detail", args=[SHISHI])
+    for user in (personas.county, personas.town, personas.union, personas.auditor):
+        assert _get(client, user, list_url).status_code == 200
+        assert _get(client, user, detail_url).status_code == 200
+    employer = organisation_user("t-employer", Role.EMPLOYER_USER, "91350581MA2XYZ1234")
+    assert _get(client, employer, list_url).status_code == 403
+    assert _get(client, employer, detail_url).status_code == 403
+    client.logout()
+    assert client.get(list_url).status_code == 302
+    assert _get(client, personas.county, reverse("policies:document_detail", args=["no-such-document"])).status_code == 404
+
+
+def test_no_source_file_name_on_any_page(client, personas):
+    client.force_login(personas.county)
+    urls = [reverse("policies:document_list")]
+    urls += [reverse("policies:document_detail", args=[d.id]) for d in catalogue().documents]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert SEED_FILE_NAME.search(html) is None, url
+
+
+def test_english_pages_show_the_english_text(client, personas):
+    client.cookies["django_language"] = "en"
+    html = _get(client, personas.union, reverse("policies:document_detail", args=[SHISHI])).content.decode()
+    assert "Eight Measures of Shishi for Caring for Migrant Workers" in html
+    assert "石狮市关爱外来务工人员八条措施" in html  # the title as cited, beside its translation
+    hotline = html[html.index('id="m-7"'):html.index('id="m-8"')]
+    assert "A dedicated service hotline" in hotline and "Shishi Federation of Trade Unions" in hotline
+    assert "依托市总工会开通服务专线" not in html
+    assert "General Office of the CPC Shishi Municipal Committee" in html
