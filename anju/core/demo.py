@@ -17,6 +17,8 @@ from django.utils import timezone
 from anju.accounts.models import Department, DepartmentKind, Role, User
 from anju.employment.models import Business, Employer, EmployerYear, Hire, SizeClass
 from anju.lib.identifiers import make_id_number, make_uscc
+from anju.params.models import DEMO_SOURCE, Parameter, ParameterValue
+from anju.params.services import parameter_set
 from anju.registry.choices import (
     DIFFICULTY_BITS,
     CertificateKind,
@@ -117,6 +119,35 @@ def seed_reference_users() -> int:
             user.save(update_fields=["password"])
             created += 1
     return created
+
+
+# Values the packs ship empty (no source is known), set for the demo so its screens show amounts.
+# Each is marked as demo data: the parameter page shows the badge, and every figure resting on one
+# says it is not an official value.
+DEMO_PARAMETERS = [
+    # name, region prefix, from, value, what it stands for
+    ("min_living_standard_monthly", "3505", dt.date(2020, 1, 1), Decimal("800"), "泉州市城乡低保标准"),
+    ("training_subsidy_grade_4", "3505", dt.date(2020, 3, 1), Decimal("1000"), "四级证书补贴"),
+    ("training_subsidy_grade_3", "3505", dt.date(2020, 3, 1), Decimal("1500"), "三级证书补贴"),
+    ("training_subsidy_grade_2", "3505", dt.date(2020, 3, 1), Decimal("2000"), "二级证书补贴"),
+    ("training_shortage_uplift_service", "3505", dt.date(2020, 3, 1), Decimal("1.2"), "服务类紧缺工种上浮 20%"),
+]
+
+
+def seed_demo_parameters() -> int:
+    """Set the demo parameter values where nobody has set a value for the same region and date
+    (never over a pack's or staff's value). Audited like any parameter change. Returns how many
+    were set."""
+    made = 0
+    for name, region, valid_from, value, what in DEMO_PARAMETERS:
+        if not Parameter.objects.filter(name=name).exists():
+            continue  # the pack that declares it is not loaded
+        if ParameterValue.objects.filter(parameter__name=name, region_prefix=region, valid_from=valid_from).exists():
+            continue
+        parameter_set(actor=None, name=name, region_prefix=region, valid_from=valid_from, value=value,
+                      source=f"{DEMO_SOURCE}：{what}（非正式取值，仅供演示）")
+        made += 1
+    return made
 
 
 def _weighted(rng: random.Random, table: list[tuple[object, float]]):
@@ -240,6 +271,16 @@ def insert_people(n: int, *, batch: int = 5000, towns: list[str] | None = None, 
     return inserted
 
 
+def _registered_on(wid: int, today: dt.date) -> dt.date:
+    """When a demo person who gets visited was entered in the ledger: 30 to 700 days ago. Their
+    registration time and timeline entry are moved there, so no visit predates it."""
+    registered = today - dt.timedelta(days=random.Random(wid * 31 + 5).randrange(30, 701))
+    at = timezone.make_aware(dt.datetime.combine(registered, dt.time(9)))
+    Worker.objects.filter(pk=wid, created_at__gt=at).update(created_at=at)
+    TimelineEvent.objects.filter(worker_id=wid, kind=TimelineKind.REGISTERED, at__gt=at).update(at=at)
+    return registered
+
+
 def local_employers(employers: list[Employer], region: str) -> list[Employer]:
     return [e for e in employers if e.region_id[:6] == region[:6]] or employers
 
@@ -307,7 +348,10 @@ def seed_extras(*, limit: int) -> None:
                                        certificate_no=f"DEMO{wid:08d}")
         staff = town_staff.get(region[:6])
         if staff and r.random() < 0.6 and not VerificationVisit.objects.filter(worker_id=wid).exists():
-            visited = today - dt.timedelta(days=r.randrange(1, 700))
+            # A house-to-house visit comes after the person is in the ledger: the person is
+            # registered some time ago and visited between then and today.
+            registered = _registered_on(wid, today)
+            visited = registered + dt.timedelta(days=r.randrange(0, (today - registered).days + 1))
             visit = VerificationVisit.objects.create(worker_id=wid, visited_on=visited, staff=staff, result=VisitResult.CONFIRMED,
                                                      findings="本人在家，信息属实。", fields_confirmed=["phone", "residence_region"])
             TimelineEvent.objects.create(worker_id=wid, kind=TimelineKind.VERIFIED, actor=staff,

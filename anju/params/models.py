@@ -14,6 +14,10 @@ from simple_history.models import HistoricalRecords
 
 from anju.lib.i18n import is_english
 
+# The source of a value the demo loader sets (anju/core/demo.py): shown as "演示数据" wherever the
+# value is, and any figure resting on it says so.
+DEMO_SOURCE = "演示数据"
+
 
 class ParamType(models.TextChoices):
     MONEY = "money", _("金额（元）")
@@ -78,3 +82,11 @@ class ParameterValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parameter.name}@{self.region_prefix or '*'} {self.valid_from}: {self.value}"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source.strip().startswith(DEMO_SOURCE)
+
+    @property
+    def is_unsourced(self) -> bool:
+        return not self.source.strip()

@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, DecimalField, Value, When
+from django.db.models.functions import Cast
 
-from anju.params.models import ParameterValue
+from anju.params.models import DEMO_SOURCE, ParameterValue
 from anju.regions.codes import prefix_q, significant_prefix
 
 Table = dict[str, Decimal | None]  # {region_prefix: value} of the regions with their own value
@@ -62,21 +63,60 @@ def resolve_many(names: Iterable[str], region_code: str, on: dt.date) -> dict[st
     return {name: resolve(name, region_code, on, table=table)[0] for name, table in tables.items()}
 
 
+def resolve_many_sourced(names: Iterable[str], region_code: str, on: dt.date) -> dict[str, tuple[Decimal | None, str | None]]:
+    """`resolve_many` with the source of each value in force: {name: (value, source)}; the
+    source is None where no level has a value (one query)."""
+    wanted = sorted(set(names))
+    out: dict[str, tuple[Decimal | None, str | None]] = {name: (None, None) for name in wanted}
+    if not wanted:
+        return out
+    prefixes = levels(region_code)
+    rows = (ParameterValue.objects.filter(parameter__name__in=wanted, valid_from__lte=on, region_prefix__in=prefixes)
+            .order_by("parameter__name", "region_prefix", "-valid_from")
+            .values_list("parameter__name", "region_prefix", "value", "source"))
+    found: dict[str, dict[str, tuple[Decimal | None, str]]] = {name: {} for name in wanted}
+    for name, prefix, value, source in rows:
+        found[name].setdefault(prefix, (value, source))
+    for name, table in found.items():
+        for prefix in prefixes:
+            if prefix in table:
+                out[name] = table[prefix]
+                break
+    return out
+
+
+def provenance(source: str | None) -> str:
+    """Where a value in force comes from: "sourced" (it names its source), "demo" (demo data,
+    anju.params.models.DEMO_SOURCE) or "none" (no source given)."""
+    text = (source or "").strip()
+    if not text:
+        return "none"
+    return "demo" if text.startswith(DEMO_SOURCE) else "sourced"
+
+
 def _decimal_field() -> DecimalField:
     return DecimalField(max_digits=20, decimal_places=6)
+
+
+def _sql_decimal(value: Decimal | None):
+    """A parameter value in SQL. An empty one is a typed NULL (NULL::numeric): PostgreSQL takes a
+    bare NULL parameter for text, and `NULL * 0.5` then fails instead of being NULL."""
+    if value is None:
+        return Cast(Value(None), output_field=_decimal_field())
+    return Value(value, output_field=_decimal_field())
 
 
 def sql_value(name: str, region_field: str, on: dt.date, *, overrides: dict[str, Any] | None = None):
     """The parameter as a SQL expression over rows with a region code in `region_field`: a CASE on
     their region, most specific prefix first. `overrides` replace the value everywhere."""
     if overrides and name in overrides:
-        return Value(overrides[name], output_field=_decimal_field())
+        return _sql_decimal(overrides[name])
     table = values_in_force(name, on)
     whens = [
-        When(prefix_q(region_field, prefix), then=Value(value, output_field=_decimal_field()))
+        When(prefix_q(region_field, prefix), then=_sql_decimal(value))
         for prefix, value in sorted(table.items(), key=lambda kv: -len(kv[0])) if prefix
     ]
-    default = Value(table.get(""), output_field=_decimal_field())
+    default = _sql_decimal(table.get(""))
     return Case(*whens, default=default, output_field=_decimal_field()) if whens else default
 
 

@@ -72,6 +72,8 @@ class StepOut(Schema):
 
 class HowToApplyOut(Schema):
     proactive: bool = Field(..., description="Granted without application (免申即享).")
+    outreach: bool = Field(..., description="By application, but the lead department also contacts those its records "
+                                            "show may qualify (主动发现).")
     summary: Text
     steps: list[StepOut] = Field(..., description="The verification steps, in order.")
 
@@ -86,21 +88,57 @@ class SourceOut(Schema):
     gist: Text
 
 
+class RangeOut(Schema):
+    min: str | None = Field(..., examples=["1000.00"], description="Yuan; null: no lower bound (or not known yet).")
+    max: str | None = Field(..., examples=["2000.00"], description="Yuan; null: no upper bound (or not known yet).")
+
+
+class QuotaOut(Schema):
+    units: int = Field(..., examples=[500])
+    unit: Text
+
+
+class ParamRefOut(Schema):
+    name: str
+    label: Text
+
+
+class UnsourcedOut(Schema):
+    name: str
+    label: Text
+    provenance: Literal["none", "demo"] = Field(..., description='"none": the value in force names no source; '
+                                                                '"demo": it is demo data.')
+
+
+class AssumptionOut(Schema):
+    about: Text
+    reason: Text
+
+
 class PolicyResultOut(Schema):
     policy: str
     title: Text
+    kind: Literal["cash", "in_kind", "service"] = Field(..., description="Money, a thing, or a service (no amount).")
     status: Literal["eligible", "not_eligible", "unknown"]
     in_force: bool
     reason: str | None = Field(..., description='"not in force" when the date is outside the policy\'s validity.')
     amount: str | None = Field(..., examples=["2400.00"], description="Yuan, two decimals; null unless eligible.")
     amount_pending: bool = Field(..., description="Eligible, but the amount is not set yet (see amount_note).")
+    amount_range: RangeOut | None = Field(..., description="When eligible and the policy states a range: the approver "
+                                                          "chooses the amount within it.")
     amount_note: Text | None
+    quota: QuotaOut | None = Field(..., description="How many units the measure may give in all.")
     missing_facts: list[str] = Field(..., description="Facts whose absence keeps the status unknown.")
+    missing_params: list[ParamRefOut] = Field(..., description="Parameters with no value entered that keep the status "
+                                                               "unknown or the amount pending (e.g. the minimum wage).")
+    unsourced_params: list[UnsourcedOut] = Field(..., description="Parameters read whose value has no source or is demo "
+                                                                  "data: a figure resting on them is not official.")
     trace: list[ConditionOut]
     lead_department: DepartmentOut
     cooperating_departments: list[DepartmentOut]
     how_to_apply: HowToApplyOut
     source: SourceOut
+    assumptions: list[AssumptionOut] = Field(..., description="What the policy assumes where its document is silent.")
     valid_from: dt.date | None
     valid_to: dt.date | None
 

@@ -50,6 +50,14 @@ class Evaluation:
     params: dict[str, Any] = field(default_factory=dict)
     missing_facts: list[str] = field(default_factory=list)
     applicable: bool = True
+    # Parameters with no value whose absence keeps a condition undecided ("cannot tell: the
+    # minimum wage is not entered"), or the amount pending.
+    missing_params: list[str] = field(default_factory=list)
+    # Parameters read whose value in force has no source, or is demo data: {name: "none" | "demo"}.
+    unsourced: dict[str, str] = field(default_factory=dict)
+    amount_min: Decimal | None = None  # the range the approver chooses in (amount_range)
+    amount_max: Decimal | None = None
+    params_on: dt.date | None = None  # the date the parameters were read on
 
     def trace(self) -> list[dict]:
         return [
@@ -58,6 +66,23 @@ class Evaluation:
              "params": {k: jsonable(v) for k, v in c.params.items()}}
             for c in self.conditions
         ]
+
+    def amount_problem(self, chosen: Decimal) -> str | None:
+        """Why an amount the approver chose cannot be granted, as a code (None when it can): the
+        policy states no range ("no_range"), the subject does not qualify ("not_eligible"), the
+        amount lies outside the range ("outside"), or a bound is not known ("range_unknown")."""
+        if not self.policy.has_range:
+            return "no_range"
+        if self.status != ELIGIBLE:
+            return "not_eligible"
+        if not chosen.is_finite() or chosen < 0 or chosen >= Decimal("1e12") or (
+                self.amount_min is not None and chosen < self.amount_min) or (
+                self.amount_max is not None and chosen > self.amount_max):
+            return "outside"
+        if (self.policy.amount_min is not None and self.amount_min is None) or (
+                self.policy.amount_max is not None and self.amount_max is None):
+            return "range_unknown"
+        return None
 
 
 def money(value: Decimal | None) -> Decimal | None:
@@ -69,8 +94,33 @@ def _condition(c: Condition, facts: dict, params: dict, *, exclusion: bool = Fal
     return ConditionResult(c.name, c.label.zh, c.label.en, value, reads.facts, reads.params, exclusion)
 
 
-def evaluate(policy: Policy, *, facts: dict[str, Any], params: dict[str, Any], on: dt.date) -> Evaluation:
-    """Pure evaluation: `facts` missing a name are unknown, never assumed."""
+def params_date(policy: Policy, facts: dict[str, Any], on: dt.date) -> dt.date | None:
+    """The date a policy's parameters are read on: the evaluation date, or the date fact it names
+    (`parameters_on: hire_date`; None while that fact is unknown)."""
+    if not policy.parameters_on:
+        return on
+    value = facts.get(policy.parameters_on)
+    return value if isinstance(value, dt.date) else None
+
+
+def _unsourced(names: set[str], params: dict[str, Any], sources: dict[str, str | None] | None) -> dict[str, str]:
+    if sources is None:
+        return {}
+    out = {}
+    for name in sorted(names):
+        if params.get(name) is None:
+            continue
+        kind = parameters.provenance(sources.get(name))
+        if kind != "sourced":
+            out[name] = kind
+    return out
+
+
+def evaluate(policy: Policy, *, facts: dict[str, Any], params: dict[str, Any], on: dt.date,
+             sources: dict[str, str | None] | None = None) -> Evaluation:
+    """Pure evaluation: `facts` missing a name are unknown, never assumed. `params` are read on
+    `params_date(policy, facts, on)` by the caller; `sources` (the source text of each value in
+    force) tells which figures rest on no source or on demo data."""
     results = [_condition(c, facts, params) for c in policy.conditions]
     results += [_condition(c, facts, params, exclusion=True) for c in policy.exclusions]
     passed = [r.passed for r in results]
@@ -84,23 +134,48 @@ def evaluate(policy: Policy, *, facts: dict[str, Any], params: dict[str, Any], o
         status = NOT_ELIGIBLE
     amount, pending = None, False
     amount_missing: set[str] = set()
-    if status == ELIGIBLE and policy.amount is not None:
-        amount, reads = policy.amount.evaluate(facts, params)
-        if amount is not None and policy.cap is not None:
-            cap, cap_reads = policy.cap.evaluate(facts, params)
-            reads.facts.update(cap_reads.facts)
-            amount = None if cap is None else min(amount, cap)
-        if amount is None:
-            # Unknown because a fact is missing ("still need to know X"), or because the
-            # parameter ships empty ("amount to be set by the lead department").
-            amount_missing = {name for name, v in reads.facts.items() if v is None}
-            pending = not amount_missing
-        amount = money(amount)
-    missing = sorted({name for r in results if r.value is None for name, v in r.facts.items() if v is None} | amount_missing)
+    missing_params: set[str] = set()
+    amount_params: set[str] = set()
+    low = high = None
+    if status == ELIGIBLE:
+        date_known = params_date(policy, facts, on) is not None
+        if not date_known and any(e.params() for e in policy.amount_expressions()):
+            amount_missing.add(str(policy.parameters_on))
+        if policy.amount is not None:
+            amount, reads = policy.amount.evaluate(facts, params)
+            if amount is not None and policy.cap is not None:
+                cap, cap_reads = policy.cap.evaluate(facts, params)
+                reads.facts.update(cap_reads.facts)
+                reads.params.update(cap_reads.params)
+                amount = None if cap is None else min(amount, cap)
+            amount_params |= set(reads.params)
+            if amount is None:
+                # Unknown because a fact is missing ("still need to know X"), or because the
+                # parameter ships empty ("amount to be set by the lead department").
+                amount_missing |= {name for name, v in reads.facts.items() if v is None}
+                if date_known and not amount_missing:
+                    missing_params |= {name for name, v in reads.params.items() if v is None}
+                pending = not amount_missing
+            amount = money(amount)
+        for bound, expression in (("min", policy.amount_min), ("max", policy.amount_max)):
+            if expression is None:
+                continue
+            value, reads = expression.evaluate(facts, params)
+            amount_params |= set(reads.params)
+            if bound == "min":
+                low = money(value)
+            else:
+                high = money(value)
+    undecided = [r for r in results if r.value is None]
+    missing = sorted({name for r in undecided for name, v in r.facts.items() if v is None} | amount_missing)
+    missing_params |= {name for r in undecided for name, v in r.params.items() if v is None}
+    decided_params = {name for r in results for name in r.params} | amount_params
     return Evaluation(policy, on, status, amount, pending, results,
                       facts={k: facts.get(k) for k in sorted(policy.facts_read())},
                       params={k: params.get(k) for k in sorted(policy.params_read())},
-                      missing_facts=missing, applicable=policy.in_force(on))
+                      missing_facts=missing, applicable=policy.in_force(on),
+                      missing_params=sorted(missing_params), unsourced=_unsourced(decided_params, params, sources),
+                      amount_min=low, amount_max=high, params_on=params_date(policy, facts, on))
 
 
 _FACT_SQL: dict[tuple, tuple] = {}
@@ -170,23 +245,28 @@ def region_of(policy_subject: str, obj) -> str | None:
     return value
 
 
-def _param_values(names: set[str], region: str | None, on: dt.date) -> dict[str, Any]:
-    """The parameters in force for a region, all names in one query."""
-    return parameters.resolve_many(names, region or "", on)
+def _param_values(names: set[str], region: str | None, on: dt.date | None) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """The parameters in force for a region and their sources, all names in one query (all
+    unknown when the date to read them on is)."""
+    if on is None:
+        return {n: None for n in names}, {n: None for n in names}
+    found = parameters.resolve_many_sourced(names, region or "", on)
+    return {n: v for n, (v, _s) in found.items()}, {n: s for n, (_v, s) in found.items()}
 
 
 def evaluate_subject(policy: Policy, obj, on: dt.date, *, overrides: dict[str, Any] | None = None) -> Evaluation:
     region = region_of(policy.subject, obj)
     facts = subject_facts(policy.subject, obj, policy.facts_read(), on)
-    params = _param_values(policy.params_read(), region, on)
+    params, sources = _param_values(policy.params_read(), region, params_date(policy, facts, on))
     if overrides:
         params.update(overrides)
-    return evaluate(policy, facts=facts, params=params, on=on)
+    return evaluate(policy, facts=facts, params=params, on=on, sources=sources)
 
 
 def evaluate_subject_many(policies, obj, on: dt.date) -> list[Evaluation]:
     """`evaluate_subject` for several policies of one subject type (a worker's page: every policy
-    that applies to them), with one query for all their facts and one for all their parameters."""
+    that applies to them), with one query for all their facts and one for all their parameters
+    (and one more per policy that reads its parameters on a date fact)."""
     policies = list(policies)
     if not policies:
         return []
@@ -197,11 +277,20 @@ def evaluate_subject_many(policies, obj, on: dt.date) -> list[Evaluation]:
     param_names: set[str] = set()
     for p in policies:
         names |= p.facts_read()
-        param_names |= p.params_read()
+        if not p.parameters_on:
+            param_names |= p.params_read()
     facts = subject_facts(subject, obj, names, on)
-    params = _param_values(param_names, region_of(subject, obj), on)
-    return [evaluate(p, facts={k: facts[k] for k in p.facts_read()}, params={k: params[k] for k in p.params_read()}, on=on)
-            for p in policies]
+    region = region_of(subject, obj)
+    params, sources = _param_values(param_names, region, on)
+    out = []
+    for p in policies:
+        mine = {k: facts[k] for k in p.facts_read()}
+        if p.parameters_on:
+            values, origin = _param_values(p.params_read(), region, params_date(p, mine, on))
+        else:
+            values, origin = {k: params[k] for k in p.params_read()}, {k: sources[k] for k in p.params_read()}
+        out.append(evaluate(p, facts=mine, params=values, on=on, sources=origin))
+    return out
 
 
 def applies_in(policy: Policy, region_code: str) -> bool:
@@ -270,12 +359,8 @@ def eligible_queryset(policy: Policy, *, on: dt.date, region_prefix: str = "", b
         # An unknown exclusion makes the Python status "unknown", so such subjects are not
         # listed either: require the exclusion to be known false.
         condition &= Q(_known_false(c.expression.to_django(ctx)))
-    amount_facts = set()
-    for e in (policy.amount, policy.cap):
-        if e is not None:
-            amount_facts |= e.facts()
     annotations = {k: native_dates(v, subject.model)
-                   for k, v in fact_catalogue.annotations(policy.subject, amount_facts, on).items()}
+                   for k, v in fact_catalogue.annotations(policy.subject, policy.amount_facts(), on).items()}
     qs = qs.filter(condition).annotate(**annotations)
     return qs.annotate(_region=_region_expr(region_field))
 
@@ -318,21 +403,32 @@ def _scan(policy: Policy, on: dt.date, region_prefix: str, base, overrides, fiel
     types = fact_catalogue.fact_types(policy.subject)
     kinds = [types[n] for n in names]
     param_names = policy.params_read()
-    tables = parameters.tables_in_force(param_names, on)
-    region_params: dict[str, dict[str, Any]] = {}
+    tables_on: dict[dt.date, dict] = {on: parameters.tables_in_force(param_names, on)}
+    region_params: dict[tuple, dict[str, Any]] = {}
     memo: dict[tuple, Decimal | None] = {}
     n_fields = len(fields)
 
     def amount_of(region: str, raw: tuple) -> Decimal | None:
         if policy.amount is None:
             return None
-        params = region_params.get(region)
-        if params is None:
-            params = {n: parameters.resolve(n, region, on, table=tables[n])[0] for n in param_names}
-            if overrides:
-                params.update(overrides)
-            region_params[region] = params
         values = {n: fact_catalogue.plain(v, k) for n, k, v in zip(names, kinds, raw, strict=True)}
+        when = params_date(policy, values, on)
+        if when is None:  # the date the parameters are read on is unknown
+            params: dict[str, Any] = {n: None for n in param_names}
+        else:
+            params = region_params.get((region, when))
+            if params is None:
+                if when not in tables_on:
+                    if len(tables_on) > 1000:
+                        tables_on.clear()
+                    tables_on[when] = parameters.tables_in_force(param_names, when)
+                tables = tables_on[when]
+                params = {n: parameters.resolve(n, region, when, table=tables[n])[0] for n in param_names}
+                if overrides:
+                    params.update(overrides)
+                if len(region_params) > _AMOUNT_MEMO_LIMIT:
+                    region_params.clear()
+                region_params[(region, when)] = params
         amount, _ = policy.amount.evaluate(values, params)
         if amount is not None and policy.cap is not None:
             cap, _ = policy.cap.evaluate(values, params)
@@ -362,7 +458,7 @@ def scan(policy: Policy, *, on: dt.date, region_prefix: str = "", base=None, ove
     names = None
     for pk, region, amount, raw, values in _scan(policy, on, region_prefix, base, overrides, tuple(fields), chunk_size, order):
         if names is None:
-            names = sorted(policy.amount.facts() | (policy.cap.facts() if policy.cap else set())) if policy.amount else []
+            names = sorted(policy.amount_facts())
         facts = {n: fact_catalogue.plain(v, types[n]) for n, v in zip(names, raw, strict=True)}
         if progress:
             progress()

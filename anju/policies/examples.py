@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from anju.params.selectors import resolve
-from anju.policies.engine import evaluate
+from anju.policies.engine import evaluate, params_date
 from anju.policies.expressions import NUMBER
 from anju.policies.facts import CATALOGUE, plain
 from anju.policies.packs import Policy
@@ -39,19 +39,37 @@ def example_facts(policy: Policy, example: dict) -> dict[str, Any]:
     return out
 
 
+def _decimal(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def run_example(policy: Policy, example: dict) -> str | None:
-    """None when the worked example holds, else what differs."""
+    """None when the worked example holds, else what differs.
+
+    Besides `status` and `amount`, an example may expect `missing_params` (the parameters whose
+    missing value keeps it undecided: "cannot tell, the minimum wage is not entered"), the range
+    (`amount_min`, `amount_max`), and, with `choose: AMOUNT` (what the approver picks), whether
+    that amount is `refused`."""
     on = example["date"] if isinstance(example["date"], dt.date) else dt.date.fromisoformat(str(example["date"]))
-    params = shipped_params(policy, str(example.get("region", policy.issuing_region)), on)
+    facts = example_facts(policy, example)
+    when = params_date(policy, facts, on)
+    region = str(example.get("region", policy.issuing_region))
+    params = shipped_params(policy, region, when) if when else {name: None for name in policy.parameters}
     for name, value in (example.get("params") or {}).items():
         params[name] = None if value in (None, "") else Decimal(str(value))
-    result = evaluate(policy, facts=example_facts(policy, example), params=params, on=on)
+    result = evaluate(policy, facts=facts, params=params, on=on)
     expect = example["expect"]
     problems = []
     if result.status != expect["status"]:
         problems.append(f"status {result.status}, expected {expect['status']}")
-    if "amount" in expect:
-        wanted = None if expect["amount"] in (None, "") else Decimal(str(expect["amount"])).quantize(Decimal("0.01"))
-        if result.amount != wanted:
-            problems.append(f"amount {result.amount}, expected {wanted}")
+    for key, got in (("amount", result.amount), ("amount_min", result.amount_min), ("amount_max", result.amount_max)):
+        if key in expect and got != _decimal(expect[key]):
+            problems.append(f"{key} {got}, expected {_decimal(expect[key])}")
+    if "missing_params" in expect and result.missing_params != sorted(expect["missing_params"] or []):
+        problems.append(f"missing_params {result.missing_params}, expected {sorted(expect['missing_params'] or [])}")
+    if "choose" in example:
+        problem = result.amount_problem(Decimal(str(example["choose"])))
+        if bool(problem) != bool(expect.get("refused", False)):
+            problems.append(f"choosing {example['choose']}: {'refused (' + problem + ')' if problem else 'accepted'}, "
+                            f"expected {'refused' if expect.get('refused') else 'accepted'}")
     return "; ".join(problems) or None

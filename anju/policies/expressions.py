@@ -251,10 +251,14 @@ class IfElse(_Many):
     def evaluate(self, env):
         test, then, other = self.items
         cond = test.evaluate(env)
-        a, b = then.evaluate(env), other.evaluate(env)
         if cond is None:
+            # Both sides are read, so what is recorded names everything the answer may need.
+            then.evaluate(env)
+            other.evaluate(env)
             return None
-        return a if cond else b
+        # Only the branch taken is read: a parameter of the other branch does not make the
+        # answer "waiting for a value" ("the grade 4 amount is not entered" for a grade 5).
+        return then.evaluate(env) if cond else other.evaluate(env)
 
     def django(self, ctx):
         test, then, other = (i.django(ctx) for i in self.items)

@@ -249,6 +249,10 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
         FactDef("employer_is_sme", "hire", BOOL, "用人单位为中小微企业", "Employer is an SME",
                 lambda d: _bool(~Q(employer__size_class="large"))),
         FactDef("new_hire", "hire", BOOL, "新招用", "New hire", lambda d: _bool(Q(start_date__lte=d))),
+        # Whole months from the hire date to the evaluation date (2021-01-31 → 2021-03-30: 1);
+        # negative for a hire that starts later.
+        FactDef("months_since_hire", "hire", NUMBER, "入职至今月数", "Months since the hire date",
+                lambda d: _whole_months_between("", "start_date", d), "个月", "months"),
         FactDef("months_claimed", "hire", NUMBER, "申请补贴月数", "Months claimed", None, "个月", "months"),
         # A post as offered or filled (public welfare posts, temporary posts): the ledger holds no
         # post records yet, so these are given at screening or by the posting employer.
@@ -265,6 +269,10 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
         FactDef("grade", "certificate", NUMBER, "等级", "Grade", lambda d: F("grade")),
         FactDef("shortage", "certificate", BOOL, "紧缺工种", "Shortage occupation", lambda d: F("shortage")),
         FactDef("issued_on", "certificate", DATE, "发证日期", "Issued on", lambda d: F("issued_on")),
+        # The category of a shortage occupation (Quanzhou raises service and manufacturing ones by
+        # different rates); the ledger does not hold it: given when the worker applies.
+        FactDef("occupation_category", "certificate", TEXT, "紧缺工种类别（service 服务类 / manufacturing 制造类）",
+                "Shortage occupation category (service / manufacturing)", None),
     ]
     c["business"] += [
         FactDef("founder_employment_difficulty", "business", BOOL, "创业者为就业困难人员", "Founder has employment difficulty",

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from anju.accounts.models import DepartmentKind
-from anju.policies.expressions import BOOL, NUMBER, Expression, ExpressionError, parse
+from anju.policies.expressions import BOOL, DATE, NUMBER, Expression, ExpressionError, parse
 from anju.policies.facts import CATALOGUE, SUBJECTS
 from anju.regions.codes import is_prefix
 
@@ -28,6 +28,10 @@ DEPARTMENT_KINDS = set(DepartmentKind.values) - {DepartmentKind.AUDIT}
 FREQUENCIES = {"once", "once_per_period", "per_subject", "monthly"}
 PARAM_TYPES = {"money", "rate", "number", "months"}
 STATUSES = {"eligible", "not_eligible", "unknown"}
+# What a measure gives: money, a thing (a gift box, a waived fee), or a service (a post, a
+# pairing). Only cash has an amount in yuan; the benefits work limits cash by funds and the
+# others by their quota.
+KINDS = ("cash", "in_kind", "service")
 
 
 class PackError(ValueError):
@@ -70,10 +74,21 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """Something the pack decides that its document does not state, with the reason: shown with a
+    badge wherever the thing it is about is shown."""
+
+    about: Label  # what is assumed: a condition, the start date, a frequency, a parameter value
+    reason: Label
+    line: int = 1
+
+
+@dataclass(frozen=True)
 class Condition:
     name: str
     label: Label
     expression: Expression
+    assumption: Label | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,16 @@ class ParamDecl:
     type: str
     label: Label
     unit: Label
-    values: tuple[dict, ...]
+    values: tuple[dict, ...]  # {region, from, value, source, assumption (Label | None)}
+    assumption: Label | None = None
+
+
+@dataclass(frozen=True)
+class Quota:
+    """How many units the measure may give (500 gift boxes); enforced by the benefits work."""
+
+    units: int
+    unit: Label
 
 
 @dataclass
@@ -115,27 +139,52 @@ class Policy:
     document_number: str = ""  # 文号, e.g. 狮委办〔2022〕19号
     document_date: dt.date | None = None
     title_translated: bool = False  # the Chinese title is unknown; `document` is an English translation
-
+    kind: str = "cash"
+    quota: Quota | None = None
+    # The range the approver chooses the amount in (either bound may be open); a chosen amount
+    # outside it is refused.
+    amount_min: Expression | None = None
+    amount_max: Expression | None = None
+    # A date fact on which the parameters are read instead of the evaluation date (one month of
+    # the minimum wage in force on the hire date).
+    parameters_on: str | None = None
+    # By application, but staff may run a list of those who may qualify to reach out to them.
+    outreach: bool = False
+    valid_assumption: Label | None = None
+    frequency_assumption: Label | None = None
+    assumptions: tuple[Assumption, ...] = ()
 
     def in_force(self, on: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+
+    @property
+    def has_range(self) -> bool:
+        return self.amount_min is not None or self.amount_max is not None
+
+    def amount_expressions(self) -> tuple[Expression, ...]:
+        return tuple(e for e in (self.amount, self.cap, self.amount_min, self.amount_max) if e is not None)
+
+    def amount_facts(self) -> set[str]:
+        """The facts the amount needs: its expressions' and the date its parameters are read on."""
+        names: set[str] = set()
+        for e in self.amount_expressions():
+            names |= e.facts()
+        if self.parameters_on and any(e.params() for e in self.amount_expressions()):
+            names.add(self.parameters_on)
+        return names
 
     def facts_read(self) -> set[str]:
         names: set[str] = set()
         for c in (*self.conditions, *self.exclusions):
             names |= c.expression.facts()
-        for e in (self.amount, self.cap):
-            if e is not None:
-                names |= e.facts()
-        return names
+        return names | self.amount_facts()
 
     def params_read(self) -> set[str]:
         names: set[str] = set()
         for c in (*self.conditions, *self.exclusions):
             names |= c.expression.params()
-        for e in (self.amount, self.cap):
-            if e is not None:
-                names |= e.params()
+        for e in self.amount_expressions():
+            names |= e.params()
         return names
 
 
@@ -205,6 +254,9 @@ def load_pack(path: Path) -> Policy:
     if not isinstance(data, dict):
         raise PackError(path, 1, 1, "a pack is a YAML mapping")
     r = _Reader(path, data)
+    # Every `assumption:` anywhere in the file must give its reason; the ones read below are
+    # ticked off, and one left over (in a place nothing shows) is refused too.
+    pending = _assumptions(r, data)
     pid = str(r.get(data, "id"))
     if pid != path.stem:
         raise r.fail(data["id"], f"id '{pid}' must equal the file name '{path.stem}'")
@@ -214,6 +266,9 @@ def load_pack(path: Path) -> Policy:
     region = str(r.get(data, "issuing_region"))
     if not is_prefix(region):
         raise r.fail(data["issuing_region"], "issuing_region is a 2-, 4-, 6-, 9- or 12-digit division prefix")
+    kind = str(data.get("kind") or "cash")
+    if kind not in KINDS:
+        raise r.fail(data.get("kind"), f"kind must be one of {', '.join(KINDS)}")
 
     source = r.get(data, "source")
     departments = r.get(data, "departments")
@@ -223,7 +278,16 @@ def load_pack(path: Path) -> Policy:
         if dep not in DEPARTMENT_KINDS:
             raise r.fail(dep, f"unknown department '{dep}'")
 
-    parameters = _parameters(r, data.get("parameters") or {})
+    found: list[Assumption] = []
+
+    def assumed(mapping: Any, about: Label) -> Label | None:
+        if not isinstance(mapping, dict) or id(mapping) not in pending:
+            return None
+        reason = pending.pop(id(mapping))
+        found.append(Assumption(about, Label(reason.zh, reason.en), reason.line))
+        return Label(reason.zh, reason.en)
+
+    parameters = _parameters(r, data.get("parameters") or {}, assumed)
     facts = {name: f.type for name, f in CATALOGUE[subject].items()}
     param_types = {name: NUMBER for name in parameters}
 
@@ -238,17 +302,36 @@ def load_pack(path: Path) -> Policy:
             if name in seen:
                 raise r.fail(item["name"], f"condition '{name}' appears twice")
             seen.add(name)
-            out.append(Condition(name, r.label(r.get(item, "label", context=item["name"]), f"condition '{name}' label"),
+            label = r.label(r.get(item, "label", context=item["name"]), f"condition '{name}' label")
+            out.append(Condition(name, label,
                                  r.expression(r.get(item, "when", context=item["name"]), expect=BOOL, facts=facts,
-                                              params=param_types, what=f"condition '{name}'")))
+                                              params=param_types, what=f"condition '{name}'"),
+                                 assumed(item, label)))
         return tuple(out)
 
-    amount = data.get("amount")
-    cap = data.get("cap")
+    def number(key: str, value: Any) -> Expression | None:
+        if value is None:
+            return None
+        return r.expression(value, expect=NUMBER, facts=facts, params=param_types, what=key)
+
     valid = data.get("valid") or {}
     frequency = data.get("frequency") or {"kind": "once"}
     if frequency.get("kind") not in FREQUENCIES:
         raise r.fail(frequency.get("kind"), f"frequency kind must be one of {', '.join(sorted(FREQUENCIES))}")
+    amount_range = data.get("amount_range")
+    if amount_range is not None and (not isinstance(amount_range, dict)
+                                     or (amount_range.get("min") is None and amount_range.get("max") is None)):
+        raise r.fail(_key(data, "amount_range"), "amount_range is {min: EXPRESSION, max: EXPRESSION} with at least one bound")
+    amount_range = amount_range or {}
+    if kind != "cash":
+        for key in ("amount", "cap", "amount_range"):
+            if data.get(key) is not None:
+                raise r.fail(_key(data, key), f"a measure of kind '{kind}' pays no money: '{key}' is for kind cash")
+    parameters_on = data.get("parameters_on")
+    if parameters_on is not None:
+        if facts.get(str(parameters_on)) != DATE:
+            raise r.fail(parameters_on, f"parameters_on names a date fact of the subject, not '{parameters_on}'")
+        parameters_on = str(parameters_on)
     policy = Policy(
         id=pid,
         version=int(r.get(data, "version")),
@@ -271,14 +354,33 @@ def load_pack(path: Path) -> Policy:
         proactive=bool(data.get("proactive", False)),
         conditions=conditions("conditions", required=True),
         exclusions=conditions("exclusions", required=False),
-        amount=None if amount is None else r.expression(amount, expect=NUMBER, facts=facts, params=param_types, what="amount"),
-        cap=None if cap is None else r.expression(cap, expect=NUMBER, facts=facts, params=param_types, what="cap"),
+        amount=number("amount", data.get("amount")),
+        cap=number("cap", data.get("cap")),
         amount_note=r.label(data["amount_note"], "amount_note") if data.get("amount_note") else None,
-        frequency=dict(frequency),
+        frequency={k: v for k, v in frequency.items() if k != "assumption"},
         verification=tuple(dict(v) for v in (data.get("verification") or [])),
         parameters=parameters,
         examples=tuple(data.get("examples") or []),
+        kind=kind,
+        quota=_quota(r, data.get("quota"), assumed),
+        amount_min=number("amount_range.min", amount_range.get("min")),
+        amount_max=number("amount_range.max", amount_range.get("max")),
+        parameters_on=parameters_on,
+        outreach=bool(data.get("outreach", False)),
+        valid_assumption=assumed(valid, Label("有效期", "Validity")),
+        frequency_assumption=assumed(frequency, Label("频次", "Frequency")),
     )
+    assumed(amount_range, Label("金额范围", "Amount range"))
+    if policy.proactive and policy.outreach:
+        raise r.fail(_key(data, "outreach"), "outreach is for measures by application; a proactive one lists everyone anyway")
+    if parameters_on and any(c.expression.params() for c in (*policy.conditions, *policy.exclusions)):
+        # The SQL scan reads a condition's parameters on the evaluation date, for every row alike.
+        raise r.fail(data["parameters_on"], "with parameters_on, only the amount may read parameters (not the conditions)")
+    if pending:
+        line = min(reason.line for reason in pending.values())
+        raise PackError(path, line, 1, "this assumption is shown nowhere: put it on a condition, valid, frequency, "
+                                       "amount_range, quota, a parameter or a parameter value")
+    policy.assumptions = tuple(sorted(found, key=lambda a: a.line))
     unused = set(parameters) - policy.params_read()
     if unused:
         raise r.fail(_first_key(data.get("parameters")), f"parameters declared but never read: {', '.join(sorted(unused))}")
@@ -286,7 +388,54 @@ def load_pack(path: Path) -> Policy:
     return policy
 
 
-def _parameters(r: _Reader, raw: dict) -> dict[str, ParamDecl]:
+@dataclass(frozen=True)
+class _Reason:
+    zh: str
+    en: str
+    line: int
+
+
+def _assumptions(r: _Reader, data: Any) -> dict[int, _Reason]:
+    """Every `assumption:` in the pack, by the mapping that holds it. Each needs its reason in
+    Chinese and English: `assumption: {zh: …, en: …}`."""
+    out: dict[int, _Reason] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "assumption":
+                    if (not isinstance(value, dict) or not str(value.get("zh") or "").strip()
+                            or not str(value.get("en") or "").strip()):
+                        raise r.fail(key, "an assumption needs its reason in zh and en: assumption: {zh: ..., en: ...}")
+                    out[id(node)] = _Reason(str(value["zh"]).strip(), str(value["en"]).strip(), getattr(key, "line", 1))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return out
+
+
+def _key(mapping: Any, name: str) -> Any:
+    """The key `name` of `mapping` as loaded (it knows its line)."""
+    return next((k for k in mapping if k == name), None) if isinstance(mapping, dict) else None
+
+
+def _quota(r: _Reader, raw: Any, assumed) -> Quota | None:
+    if raw is None:
+        return None
+    units = raw.get("units") if isinstance(raw, dict) else None
+    if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        raise r.fail(_key(raw, "units") or _key(raw, "unit") or raw,
+                     "quota is {units: a whole number above 0, unit: {zh: ..., en: ...}}")
+    unit = r.label(r.get(raw, "unit", context=_key(raw, "units")), "quota unit")
+    assumed(raw, Label("名额", "Quota"))
+    return Quota(units, unit)
+
+
+def _parameters(r: _Reader, raw: dict, assumed) -> dict[str, ParamDecl]:
     out = {}
     if not isinstance(raw, dict):
         raise r.fail(None, "'parameters' is a mapping of NAME: {...}")
@@ -294,8 +443,11 @@ def _parameters(r: _Reader, raw: dict) -> dict[str, ParamDecl]:
         ptype = str(r.get(spec, "type", context=name))
         if ptype not in PARAM_TYPES:
             raise r.fail(spec["type"], f"parameter type must be one of {', '.join(sorted(PARAM_TYPES))}")
+        label = r.label(r.get(spec, "label", context=name), f"parameter {name} label")
         values = []
         for v in spec.get("values") or []:
+            if not isinstance(v, dict):
+                raise r.fail(name, f"parameter {name}: a value is {{region, from, value, source}}")
             region = str(v.get("region", ""))
             if region and not is_prefix(region):
                 raise r.fail(v.get("region"), "a parameter value's region is a division prefix")
@@ -303,11 +455,20 @@ def _parameters(r: _Reader, raw: dict) -> dict[str, ParamDecl]:
                 value = None if v.get("value") in (None, "") else Decimal(str(v["value"]))
             except InvalidOperation:
                 raise r.fail(v.get("value"), f"'{v.get('value')}' is not a number") from None
-            values.append({"region": region, "from": r.date(r.get(v, "from", context=name), "from"),
-                           "value": value, "source": str(v.get("source", ""))})
-        out[str(name)] = ParamDecl(str(name), ptype, r.label(r.get(spec, "label", context=name), f"parameter {name} label"),
-                                   r.label(spec.get("unit") or {"zh": "", "en": ""}, "unit") if spec.get("unit") else Label("", ""),
-                                   tuple(values))
+            valid_from = r.date(r.get(v, "from", context=name), "from")
+            source = str(v.get("source") or "").strip()
+            if not source:
+                # No value without a source: the document (title, issuer, date) that sets it, or,
+                # for an empty value, why none is shipped ("已调整，金额未录入").
+                raise r.fail(_key(v, "source") or _first_key(v),
+                             f"parameter {name}: the value from {valid_from} has no source (name the document, "
+                             "issuer and date; where none is known, ship no value)")
+            about = Label(f"{label.zh}（{region or '全国'}，{valid_from} 起）",
+                          f"{label.en} ({region or 'national'}, from {valid_from})")
+            values.append({"region": region, "from": valid_from, "value": value, "source": source,
+                           "assumption": assumed(v, about)})
+        unit = r.label(spec["unit"], "unit") if spec.get("unit") else Label("", "")
+        out[str(name)] = ParamDecl(str(name), ptype, label, unit, tuple(values), assumed(spec, label))
     return out
 
 
@@ -324,6 +485,10 @@ def _check_examples(r: _Reader, policy: Policy) -> None:
         if expect.get("status") not in STATUSES:
             raise r.fail(expect.get("status") or name, f"example '{name}': expect.status must be one of {', '.join(sorted(STATUSES))}")
         r.date(r.get(ex, "date", context=name), "example date")
+        if "choose" in ex and not policy.has_range:
+            raise r.fail(_key(ex, "choose"), f"example '{name}': 'choose' (an amount the approver picks) needs an amount_range")
+        if "refused" in expect and "choose" not in ex:
+            raise r.fail(_key(expect, "refused"), f"example '{name}': 'refused' is about a chosen amount ('choose')")
 
 
 @dataclass

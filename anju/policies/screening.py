@@ -20,6 +20,7 @@ from anju.accounts.models import department_labels
 from anju.lib.dates import months_between
 from anju.lib.dates import today as local_today
 from anju.lib.jsonutil import jsonable, plain_decimal
+from anju.lib.text import bad_text
 from anju.params import selectors as parameters
 from anju.policies import engine
 from anju.policies.expressions import BOOL, DATE, NUMBER, TEXT
@@ -110,11 +111,7 @@ def _typed(subject: str, name: str, raw: Any) -> tuple[Any, Problem | None]:
 
 
 def _bad_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return any(ord(ch) < 32 for ch in value)
+    return bad_text(value)  # the one check of anju.lib.text: control characters, DEL, C1, surrogates
 
 
 def _whole_months(start: dt.date, end: dt.date) -> int:
@@ -277,33 +274,83 @@ def screen(subject: str, region: str, on: dt.date, facts: dict[str, Any]) -> lis
     policies = applicable(subject, region)
     names: set[str] = set()
     for p in policies:
-        names |= p.params_read()
-    tables = parameters.tables_in_force(names, on)
+        if not p.parameters_on:
+            names |= p.params_read()
+    found = parameters.resolve_many_sourced(names, region, on)
     out = []
     for policy in policies:
-        values = {n: parameters.resolve(n, region, on, table=tables[n])[0] for n in policy.params_read()}
-        out.append(Screened(policy, engine.evaluate(policy, facts=facts, params=values, on=on)))
+        when = engine.params_date(policy, facts, on)
+        if not policy.parameters_on:
+            mine = {n: found[n] for n in policy.params_read()}
+        elif when is None:
+            mine = {n: (None, None) for n in policy.params_read()}
+        else:  # read on the policy's own date fact (the hire date)
+            mine = parameters.resolve_many_sourced(policy.params_read(), region, when)
+        values = {n: v for n, (v, _s) in mine.items()}
+        sources = {n: src for n, (_v, src) in mine.items()}
+        out.append(Screened(policy, engine.evaluate(policy, facts=facts, params=values, on=on, sources=sources)))
     order = {engine.ELIGIBLE: 0, engine.UNKNOWN: 1, engine.NOT_ELIGIBLE: 2}
     out.sort(key=lambda s: (not s.in_force, order[s.evaluation.status], s.policy.id))
     return out
 
 
+_SMALL_WORDS = {"and", "of", "the", "for", "in"}
+
+
+def department_phrase(code: str) -> dict[str, str]:
+    """A department as a sentence names it: "民政局" / "the Civil Affairs Bureau". A proper name
+    keeps its capitals mid-sentence; a common noun ("Town (street) labour-security station")
+    is lower-cased: "the town (street) labour-security station"."""
+    label = department(code)["label"]
+    en = label["en"]
+    words = [w for w in en.split() if w.lower() not in _SMALL_WORDS]
+    proper = all(w[:1].isupper() for w in words)
+    return {"zh": label["zh"], "en": "the " + (en if proper else en[:1].lower() + en[1:])}
+
+
+# What the measure gives, as the how-to sentence ends: "…核实后发放" / "…and pays".
+_GIVES = {
+    "cash": ({"zh": "发放", "en": "pays"}, {"zh": "发放", "en": "granted"}),
+    "in_kind": ({"zh": "提供", "en": "provides it"}, {"zh": "提供", "en": "provided"}),
+    "service": ({"zh": "安排", "en": "arranges it"}, {"zh": "安排", "en": "arranged"}),
+}
+
+
 def how_to_apply(policy: Policy) -> dict[str, Any]:
-    lead = department(policy.lead)["label"]
-    lead_en = lead["en"][:1].lower() + lead["en"][1:]  # "the civil affairs bureau" mid-sentence
+    """The how-to-apply sentence in both languages. By application (the usual case) it names the
+    department of the application step, else the lead; a proactive measure says no application
+    is needed; with outreach it adds that the lead also contacts those its records show. A cash
+    measure "pays"; in kind it "provides"; a service it "arranges" — a measure that pays nothing
+    never says it pays."""
+    lead = department_phrase(policy.lead)
+    active, passive = _GIVES[policy.kind]
     if policy.proactive:
-        summary = {"zh": f"无需申请（免申即享）：由{lead['zh']}比对数据、核实后主动发放；可向其咨询进度。",
-                   "en": f"No application needed: the {lead_en} finds those who qualify from its data, "
-                         "verifies and pays; ask it about progress."}
+        summary = {"zh": f"无需申请（免申即享）：由{lead['zh']}比对数据、核实后主动{active['zh']}；可向其咨询进度。",
+                   "en": f"No application needed: {lead['en']} finds those who qualify from its data, verifies and "
+                         f"{active['en']}; ask it about progress."}
     else:
-        summary = {"zh": f"需要申请：向{lead['zh']}提出申请，经以下步骤核实后发放。",
-                   "en": f"Apply to the {lead_en}; the application goes through the steps below."}
+        step = next((v for v in policy.verification if v.get("step") == "application"), None)
+        to = department_phrase(str(step.get("department", policy.lead))) if step else lead
+        summary = {"zh": f"需要申请：向{to['zh']}提出申请，经以下步骤核实后{passive['zh']}。",
+                   "en": f"Apply to {to['en']}; once the steps below are done it is {passive['en']}."}
+        if policy.outreach:
+            summary["zh"] += f"{lead['zh']}也会根据台账主动联系可能符合条件的人员。"
+            summary["en"] += f" {lead['en'][:1].upper() + lead['en'][1:]} also contacts people its records show may qualify."
     steps = []
     for v in policy.verification:
         label = v.get("label") or {}
         steps.append({"step": str(v.get("step", "")), "department": department(str(v.get("department", policy.lead))),
                       "label": {"zh": str(label.get("zh", "")), "en": str(label.get("en", ""))}})
-    return {"proactive": policy.proactive, "summary": summary, "steps": steps}
+    return {"proactive": policy.proactive, "outreach": policy.outreach, "summary": summary, "steps": steps}
+
+
+def _param_label(policy: Policy, name: str) -> dict[str, str]:
+    decl = policy.parameters.get(name)
+    return {"zh": decl.label.zh, "en": decl.label.en} if decl else {"zh": name, "en": name}
+
+
+def _money(value) -> str | None:
+    return None if value is None else plain_decimal(value, places=2)
 
 
 def result_json(s: Screened) -> dict[str, Any]:
@@ -311,13 +358,19 @@ def result_json(s: Screened) -> dict[str, Any]:
     return {
         "policy": p.id,
         "title": {"zh": p.title.zh, "en": p.title.en},
+        "kind": p.kind,
         "status": e.status,
         "in_force": s.in_force,
         "reason": None if s.in_force else "not in force",
-        "amount": None if e.amount is None else plain_decimal(e.amount, places=2),
+        "amount": _money(e.amount),
         "amount_pending": e.amount_pending,
+        "amount_range": ({"min": _money(e.amount_min), "max": _money(e.amount_max)} if p.has_range and e.status == engine.ELIGIBLE
+                         else None),
         "amount_note": {"zh": p.amount_note.zh, "en": p.amount_note.en} if p.amount_note else None,
+        "quota": {"units": p.quota.units, "unit": {"zh": p.quota.unit.zh, "en": p.quota.unit.en}} if p.quota else None,
         "missing_facts": e.missing_facts,
+        "missing_params": [{"name": n, "label": _param_label(p, n)} for n in e.missing_params],
+        "unsourced_params": [{"name": n, "label": _param_label(p, n), "provenance": kind} for n, kind in e.unsourced.items()],
         "trace": e.trace(),
         "lead_department": department(p.lead),
         "cooperating_departments": [department(d) for d in p.cooperating],
@@ -325,6 +378,8 @@ def result_json(s: Screened) -> dict[str, Any]:
         "source": {"document": p.document, "title_translated": p.title_translated, "issuer": p.issuer,
                    "number": p.document_number or None, "date": p.document_date, "article": p.article,
                    "gist": {"zh": p.gist.zh, "en": p.gist.en}},
+        "assumptions": [{"about": {"zh": a.about.zh, "en": a.about.en}, "reason": {"zh": a.reason.zh, "en": a.reason.en}}
+                        for a in p.assumptions],
         "valid_from": p.valid_from,
         "valid_to": p.valid_to,
     }

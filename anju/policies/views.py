@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -41,13 +41,20 @@ from anju.policies.forms import ScanForm
 from anju.policies.models import ScanJob
 from anju.policies.packs import Policy, catalogue, get_policy
 from anju.policies.permissions import PolicyPolicy
-from anju.policies.services import decision_record, scan_export_record, scan_job_create
+from anju.policies.screening import department_phrase
+from anju.policies.services import (
+    DecisionError,
+    decision_record,
+    scan_export_record,
+    scan_job_create,
+)
 from anju.policies.tasks import run_scan
 from anju.regions.selectors import region_name
 from anju.registry.selectors import get_worker_for_user
 from anju.workflow.jobs import job_for_user
 
 RESULTS_PER_PAGE = 50
+MAX_AMOUNT = Decimal("9999999999")  # what a chosen amount may be at most (the decision keeps 14 digits)
 N_ = gettext_lazy
 
 _FREQUENCY = {
@@ -56,6 +63,7 @@ _FREQUENCY = {
     "per_subject": N_("每个对象（如每张证书、每次招用）一次"),
     "monthly": N_("按月发放"),
 }
+_KINDS = {"cash": N_("现金"), "in_kind": N_("实物"), "service": N_("服务")}
 _VALIDITY = {
     "in_force": N_("有效"),
     "expired": N_("已失效"),
@@ -160,6 +168,8 @@ class ParamView:
     level: str | None = None
     level_name: str = ""
     history: list[tuple[str, list[ParameterValue]]] = field(default_factory=list)
+    assumption: str = ""
+    current: ParameterValue | None = None  # the row in force (its source: demo data, none)
 
 
 def _param_views(policy: Policy, region: str, on: dt.date) -> list[ParamView]:
@@ -173,24 +183,31 @@ def _param_views(policy: Policy, region: str, on: dt.date) -> list[ParamView]:
         decl = policy.parameters[name]
         mine = [r for r in rows if r.parameter.name == name]
         table: dict[str, Decimal | None] = {}
+        in_force: dict[str, ParameterValue] = {}
         by_region: dict[str, list[ParameterValue]] = {}
         for r in mine:
             if r.valid_from <= on:
                 table.setdefault(r.region_prefix, r.value)
+                in_force.setdefault(r.region_prefix, r)
             by_region.setdefault(r.region_prefix, []).append(r)
         value, level = parameters.resolve(name, region, on, table=table)
+        shipped = {(v["region"], v["from"]): v["assumption"] for v in decl.values if v["assumption"]}
+        for r in mine:
+            # The pack's reason, beside the row it shipped (staff rows carry none).
+            assumption = shipped.get((r.region_prefix, r.valid_from))
+            r.assumption = _label(assumption) if assumption and r.created_by_id is None else ""
         views.append(ParamView(name, _label(decl.label), _label(decl.unit), decl.type, value, level,
                                region_label(level) if level is not None else "",
-                               [(region_label(prefix), values) for prefix, values in by_region.items()]))
+                               [(region_label(prefix), values) for prefix, values in by_region.items()],
+                               _label(decl.assumption) if decl.assumption else "",
+                               in_force.get(level) if level is not None else None))
     return views
 
 
 def _condition_rows(policy: Policy) -> list[dict[str, Any]]:
-    rows = [{"label": _label(c.label), "name": c.name, "source": c.expression.source, "exclusion": False}
-            for c in policy.conditions]
-    rows += [{"label": _label(c.label), "name": c.name, "source": c.expression.source, "exclusion": True}
-             for c in policy.exclusions]
-    return rows
+    return [{"label": _label(c.label), "name": c.name, "source": c.expression.source, "exclusion": exclusion,
+             "assumption": _label(c.assumption) if c.assumption else ""}
+            for exclusion, items in ((False, policy.conditions), (True, policy.exclusions)) for c in items]
 
 
 @login_required
@@ -209,6 +226,12 @@ def policy_detail(request, policy_id):
         "lead": department_label(policy.lead), "cooperating": [department_label(d) for d in policy.cooperating],
         "validity": validity(policy, today), "validity_label": _VALIDITY[validity(policy, today)],
         "conditions": _condition_rows(policy), "frequency": frequency_text(policy.frequency),
+        "frequency_assumption": _label(policy.frequency_assumption) if policy.frequency_assumption else "",
+        "valid_assumption": _label(policy.valid_assumption) if policy.valid_assumption else "",
+        "assumptions": [{"about": _label(a.about), "reason": _label(a.reason)} for a in policy.assumptions],
+        "kind_label": _KINDS[policy.kind],
+        "quota": {"units": policy.quota.units, "unit": _label(policy.quota.unit)} if policy.quota else None,
+        "parameters_on": facts[policy.parameters_on].label if policy.parameters_on else "",
         "amount_note": _label(policy.amount_note) if policy.amount_note else "",
         "verification": [{"label": _label(_as_label(v.get("label"))) or v.get("step", ""),
                           "department": department_label(str(v.get("department", "")))} for v in policy.verification],
@@ -265,15 +288,42 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def param_text(policy: Policy, name: str, value: Any) -> str:
+def param_label(policy: Policy, name: str) -> str:
     decl = policy.parameters.get(name)
-    label = _label(decl.label) if decl else name
+    return _label(decl.label) if decl else name
+
+
+def param_text(policy: Policy, name: str, value: Any, provenance: str | None = None) -> str:
+    """"城乡最低生活保障标准：800 元/月", marked when the value is demo data or names no source."""
+    decl = policy.parameters.get(name)
+    label = param_label(policy, name)
     if value is None:
-        return f"{label}：{_('未规定')}"
+        return f"{label}：{_('未录入')}"
     if decl is not None and decl.type == "rate":
-        return f"{label}：{_number(Decimal(value) * 100)}%"
-    unit = _label(decl.unit) if decl else ""
-    return f"{label}：{_number(value)}" + (f" {unit}" if unit else "")
+        text = f"{label}：{_number(Decimal(value) * 100)}%"
+    else:
+        unit = _label(decl.unit) if decl else ""
+        text = f"{label}：{_number(value)}" + (f" {unit}" if unit else "")
+    if provenance:
+        text += f"（{_PROVENANCE[provenance]}）"
+    return text
+
+
+_PROVENANCE = {"demo": N_("演示数据"), "none": N_("未注明依据")}
+
+
+def unsourced_note(policy: Policy, e: engine.Evaluation) -> str:
+    """What a decision rests on that is not official: "依据的参数（城乡最低生活保障标准）为演示数据…"."""
+    if not e.unsourced:
+        return ""
+    demo = [param_label(policy, n) for n, kind in e.unsourced.items() if kind == "demo"]
+    bare = [param_label(policy, n) for n, kind in e.unsourced.items() if kind != "demo"]
+    parts = []
+    if demo:
+        parts.append(_("%(names)s为演示数据，不是正式取值") % {"names": "、".join(demo)})
+    if bare:
+        parts.append(_("%(names)s的取值未注明依据") % {"names": "、".join(bare)})
+    return _("注意：%(what)s，以下判定和金额仅供参考。") % {"what": "；".join(parts)}
 
 
 @dataclass
@@ -290,9 +340,35 @@ class PanelEntry:
     amount_params: list[str] = field(default_factory=list)
     not_in_force: bool = False
     recorded: bool = False
+    missing_params: str = ""  # "月最低工资标准未录入"
+    unsourced: str = ""
+    range_text: str = ""
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    error: str = ""
 
 
 _STATUS_LABELS = {engine.ELIGIBLE: N_("符合条件"), engine.NOT_ELIGIBLE: N_("不符合条件"), engine.UNKNOWN: N_("暂无法判断")}
+
+
+def range_text(e: engine.Evaluation) -> str:
+    """"可在 1000–2000 元内核定" for a policy whose approver chooses the amount."""
+    low, high = e.amount_min, e.amount_max
+    if not e.policy.has_range or e.status != engine.ELIGIBLE:
+        return ""
+    if (e.policy.amount_min is not None and low is None) or (e.policy.amount_max is not None and high is None):
+        return _("金额范围所依据的参数未录入。")
+    if low is not None and high is not None:
+        return _("由经办人在 %(low)s–%(high)s 元内核定。") % {"low": low, "high": high}
+    if low is not None:
+        return _("由经办人核定，不低于 %(low)s 元。") % {"low": low}
+    return _("由经办人核定，不超过 %(high)s 元。") % {"high": high}
+
+
+def missing_params_text(policy: Policy, e: engine.Evaluation) -> str:
+    if not e.missing_params:
+        return ""
+    return _("%(names)s未录入") % {"names": "、".join(param_label(policy, n) for n in e.missing_params)}
 
 
 def _panel_entry(policy: Policy, e: engine.Evaluation) -> PanelEntry:
@@ -304,22 +380,24 @@ def _panel_entry(policy: Policy, e: engine.Evaluation) -> PanelEntry:
             "mark": mark, "passed": c.passed, "label": c.label_en if is_english() else c.label_zh,
             "exclusion": c.exclusion,
             "facts": [fact_text(policy.subject, n, v) for n, v in c.facts.items()],
-            "params": [param_text(policy, n, v) for n, v in c.params.items()],
+            "params": [param_text(policy, n, v, e.unsourced.get(n)) for n, v in c.params.items()],
         })
     amount_params = []
     if e.status == engine.ELIGIBLE:
-        amount_params = [param_text(policy, n, e.params.get(n)) for n in sorted(policy.params_read())]
-    lead = department_label(policy.lead)
+        amount_params = [param_text(policy, n, e.params.get(n), e.unsourced.get(n)) for n in sorted(policy.params_read())]
+    lead = department_phrase(policy.lead)["en" if is_english() else "zh"]
     entry = PanelEntry(
         policy=policy, title=_label(policy.title), status=e.status, status_label=str(_STATUS_LABELS[e.status]),
         amount=e.amount, pending_text=_("金额待%(lead)s确定") % {"lead": lead} if e.amount_pending else "",
-        missing=[facts[n].label if n in facts else n for n in e.missing_facts], conditions=conditions, lead=lead,
-        amount_params=amount_params, not_in_force=not e.applicable,
+        missing=[facts[n].label if n in facts else n for n in e.missing_facts], conditions=conditions,
+        lead=department_label(policy.lead), amount_params=amount_params, not_in_force=not e.applicable,
+        missing_params=missing_params_text(policy, e), unsourced=unsourced_note(policy, e), range_text=range_text(e),
+        amount_min=e.amount_min, amount_max=e.amount_max,
     )
     return entry
 
 
-def _worker_panel(request, worker, *, recorded: str | None = None, status: int = 200):
+def _worker_panel(request, worker, *, recorded: str | None = None, status: int = 200, error: tuple[str, str] | None = None):
     today = _today()
     policies = [p for p in sorted(catalogue().policies.values(), key=lambda p: p.id)
                 if p.subject == "worker" and engine.applies_in(p, worker.residence_region_id)]
@@ -327,6 +405,8 @@ def _worker_panel(request, worker, *, recorded: str | None = None, status: int =
     entries = [_panel_entry(p, e) for p, e in zip(policies, engine.evaluate_subject_many(policies, worker, today), strict=True)]
     for entry in entries:
         entry.recorded = entry.policy.id == recorded
+        if error and entry.policy.id == error[0]:
+            entry.error = error[1]
     context = {"worker": worker, "entries": entries, "today": today,
                "can_decide": PolicyPolicy.can(request.user, "decide")}
     return render(request, "policies/_worker_policies.html", context, status=status)
@@ -347,11 +427,44 @@ def worker_decide(request, worker_pk, policy_id):
     _require(PolicyPolicy, request.user, "decide")
     if policy.subject != "worker" or not engine.applies_in(policy, worker.residence_region_id):
         raise Http404
-    decision_record(actor=request.user, policy=policy, subject_obj=worker, on=_today())
+    problem = None
+    amount = None
+    raw = (request.POST.get("amount") or "").strip().replace(",", "").replace("，", "")
+    if raw and policy.has_range:
+        try:
+            amount = Decimal(raw[:20])
+        except InvalidOperation:
+            problem = _("“%(value)s”不是金额。") % {"value": raw[:20]}
+        else:
+            if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+                problem, amount = _("金额最多保留两位小数。"), None
+            elif not 0 <= amount <= MAX_AMOUNT:
+                problem, amount = _("金额须在 0 到 %(max)s 元之间。") % {"max": MAX_AMOUNT}, None
+    if problem is None:
+        try:
+            decision_record(actor=request.user, policy=policy, subject_obj=worker, on=_today(), amount=amount)
+        except DecisionError as exc:
+            problem = _decision_problem(exc)
+    if problem is not None:
+        if not request.htmx:
+            messages.error(request, problem)
+            return redirect("registry:worker_detail", pk=worker.pk)
+        return _worker_panel(request, worker, status=400, error=(policy.id, problem))
     if not request.htmx:
         messages.success(request, _("已记录判定：%(title)s。") % {"title": _label(policy.title)})
         return redirect("registry:worker_detail", pk=worker.pk)
     return _worker_panel(request, worker, recorded=policy.id)
+
+
+def _decision_problem(exc: DecisionError) -> str:
+    e = exc.evaluation
+    if exc.code == "outside":
+        return _("金额超出政策规定的范围：%(range)s") % {"range": range_text(e)}
+    if exc.code == "not_eligible":
+        return _("不符合条件，不能核定金额。")
+    if exc.code == "range_unknown":
+        return _("金额范围所依据的参数未录入，暂不能核定金额。")
+    return _("此政策的金额不由经办人核定。")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from anju.policies.packs import Policy, catalogue, get_policy
 from anju.policies.permissions import PolicyPolicy
 from anju.regions.codes import PREFIX_RE, in_prefix, normalize_code, significant_prefix
 from anju.regions.selectors import region_exists, region_name
+from anju.regions.widgets import RegionPicker
 
 MAX_VALUE = Decimal("9999999999")
 
@@ -74,8 +75,8 @@ class SimulateForm(forms.Form):
     on = forms.DateField(label=gettext_lazy("判定日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                          error_messages={"invalid": gettext_lazy("请输入有效日期，格式为 YYYY-MM-DD。"),
                                          "required": gettext_lazy("请填写判定日期。")})
-    region = forms.CharField(label=gettext_lazy("地区（区划代码）"), required=False, max_length=12,
-                             help_text=gettext_lazy("留空为本辖区内政策适用的全部地区。"))
+    region = forms.CharField(label=gettext_lazy("地区"), required=False, max_length=12, widget=RegionPicker(),
+                             help_text=gettext_lazy("不选为本辖区内政策适用的全部地区。"))
 
     def __init__(self, *args, user, policy: Policy | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,7 +164,9 @@ def simulate(request):
         else:
             status = 400
     else:
-        initial = {"on": _date(request.GET.get("on")) or today, "region": request.GET.get("region", "")}
+        # The picker opens at the user's own area (a county officer starts inside the county).
+        initial = {"on": _date(request.GET.get("on")) or today,
+                   "region": (request.GET.get("region") or "")[:12] or mine}
         if policy is not None:
             initial["policy"] = policy.id
             where = overlap(policy, mine) or policy.issuing_region

@@ -189,15 +189,22 @@ def _explain(s: screening.Screened, language: str) -> dict[str, Any]:
     lang = "en" if language.startswith("en") else "zh"
     facts = CATALOGUE[SUBJECT] if s.policy.subject == SUBJECT else CATALOGUE[s.policy.subject]
     missing = [(facts[n].label_en if lang == "en" else facts[n].label_zh) for n in data["missing_facts"] if n in facts]
+    unsourced = data["unsourced_params"]
     return {
         "id": data["policy"],
         "title": data["title"][lang],
+        "kind": data["kind"],
         "status": data["status"],
         "in_force": data["in_force"],
         "amount": data["amount"],
         "amount_pending": data["amount_pending"],
+        "amount_range": data["amount_range"],
         "amount_note": data["amount_note"][lang] if data["amount_note"] else "",
-        "lead": data["lead_department"]["label"][lang],
+        # A figure that rests on a value with no source, or on demo data, says so.
+        "unsourced": [p["label"][lang] for p in unsourced],
+        "demo": any(p["provenance"] == "demo" for p in unsourced),
+        "missing_params": [p["label"][lang] for p in data["missing_params"]],
+        "lead": screening.department_phrase(s.policy.lead)[lang],
         "proactive": data["how_to_apply"]["proactive"],
         "summary": data["how_to_apply"]["summary"][lang],
         "steps": [{"department": st["department"]["label"][lang], "label": st["label"][lang]} for st in data["how_to_apply"]["steps"]],

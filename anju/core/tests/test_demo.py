@@ -46,3 +46,27 @@ def test_demo_organisation_accounts_see_their_own_organisation_only(db):
         assert list(EmployerPolicy.scope(user, Employer.objects.all())) == [own]
         assert not workers_for_user(user).exists()
     assert seed_reference_users() == 0
+
+
+def test_demo_visits_come_after_registration_and_demo_values_are_marked(db):
+    from django.db.models import F
+
+    from anju.params.models import DEMO_SOURCE, ParameterValue
+    from anju.registry.choices import TimelineKind
+    from anju.registry.models import TimelineEvent, VerificationVisit
+
+    call_command("seed-demo", "--workers", "120")
+    visits = list(VerificationVisit.objects.select_related("worker"))
+    assert visits  # the demo has house-to-house visits...
+    for visit in visits:  # ...none before the person was in the ledger
+        assert visit.visited_on >= visit.worker.created_at.date(), visit.pk
+        registered = TimelineEvent.objects.get(worker=visit.worker, kind=TimelineKind.REGISTERED)
+        assert registered.at.date() <= visit.visited_on, visit.pk
+    assert not VerificationVisit.objects.filter(visited_on__lt=F("worker__created_at__date")).exists()
+    demo = ParameterValue.objects.filter(source__startswith=DEMO_SOURCE)
+    assert demo.filter(parameter__name="min_living_standard_monthly", region_prefix="3505").exists()
+    assert all(v.is_demo for v in demo)
+    # A second load changes nothing, and never overwrites a value that is there.
+    before = set(demo.values_list("pk", "value"))
+    call_command("seed-demo", "--workers", "120")
+    assert set(ParameterValue.objects.filter(source__startswith=DEMO_SOURCE).values_list("pk", "value")) == before

@@ -13,6 +13,7 @@ from anju.audit.models import AuditEvent
 from anju.lib.identifiers import make_id_number
 from anju.policies.packs import catalogue
 from anju.policies.services import sync_from_packs
+from anju.policies.tests.conftest import enter_living_standard
 from anju.registry.tests.factories import make_worker
 
 ON = "2021-06-15"
@@ -22,6 +23,7 @@ TOWN_ID = make_id_number("350581", dt.date(1985, 6, 15), 1)
 @pytest.fixture
 def ledger(db):
     sync_from_packs(catalogue().policies.values())
+    enter_living_standard()
     income = {"last_income_month": dt.date(2021, 1, 1), "unemployment_insured": False}
     return {
         "town": make_worker(residence="350581001000", id_number=TOWN_ID, **income),

@@ -37,6 +37,7 @@ from anju.policies.engine import (
 from anju.policies.facts import SUBJECTS
 from anju.policies.packs import catalogue, get_policy
 from anju.policies.services import sync_from_packs
+from anju.policies.tests.conftest import enter_living_standard
 from anju.registry.choices import DIFFICULTY_BITS, CertificateKind, EmploymentStatus
 from anju.registry.models import Certificate, Household, Worker
 from anju.registry.services import set_identifiers
@@ -221,6 +222,7 @@ def compare(policy, on: dt.date) -> Outcome:
 @pytest.fixture
 def synced_params(db):
     sync_from_packs(catalogue().policies.values())
+    enter_living_standard()  # the pack ships none: civil affairs enters it
 
 
 def _check(policy_id: str, ledger: dict, on: dt.date) -> None:

@@ -194,3 +194,35 @@ def test_command_bad_input_exits_2(personas, assistance, args):
     assert caught.value.returncode == 2 and str(caught.value)
     assert not ParameterValue.objects.filter(created_by__isnull=False).exists()
     assert not ParameterValue.objects.filter(valid_from=dt.date(2022, 1, 1)).exists()
+
+
+def test_loading_the_packs_withdraws_unsourced_values_an_earlier_version_seeded(db, personas):
+    """A database seeded by the first packs holds the "example" 800 living standard and Shishi's
+    remembered 2030 wage after the 2022 raise; loading the packs again withdraws them where
+    untouched (audited), and leaves a value staff changed alone."""
+    from anju.params.services import ParameterSeed, SeedValue, parameters_seed
+    from anju.policies.packs import catalogue
+    from anju.policies.services import WITHDRAWN
+
+    old = {(n, r, f): (v, s) for n, r, f, v, s in WITHDRAWN}
+    parameters_seed(seeds=[
+        ParameterSeed("min_living_standard_monthly", "money", "城乡最低生活保障标准", "Minimum living standard",
+                      values=(SeedValue("3505", dt.date(2020, 1, 1), *old[("min_living_standard_monthly", "3505", dt.date(2020, 1, 1))]),)),
+        ParameterSeed("min_wage_monthly", "money", "月最低工资标准", "Monthly minimum wage",
+                      values=(SeedValue("350581", dt.date(2022, 4, 1), *old[("min_wage_monthly", "350581", dt.date(2022, 4, 1))]),)),
+        ParameterSeed("training_subsidy_grade_3", "money", "三级（高级工）证书补贴", "Grade 3 (senior) certificate subsidy",
+                      values=(SeedValue("3505", dt.date(2020, 3, 1), *old[("training_subsidy_grade_3", "3505", dt.date(2020, 3, 1))]),)),
+    ])
+    # Staff confirmed grade 3 at 1500 with its document: theirs, not withdrawn.
+    parameter_set(actor=personas.county, name="training_subsidy_grade_3", region_prefix="3505",
+                  valid_from=dt.date(2020, 3, 1), value=Decimal("1500"), source="泉州市人社局 2020 年补贴标准")
+    result = sync_from_packs(catalogue().policies.values())
+    assert result["withdrawn"] == 2
+    living = ParameterValue.objects.get(parameter__name=NAME, region_prefix="3505", valid_from=dt.date(2020, 1, 1))
+    assert living.value is None and "撤回" in living.source and "800" in living.source
+    wage = ParameterValue.objects.get(parameter__name="min_wage_monthly", region_prefix="350581", valid_from=dt.date(2022, 4, 1))
+    assert wage.value is None and "金额未录入" in wage.source  # the pack's own marker for the raise
+    grade = ParameterValue.objects.get(parameter__name="training_subsidy_grade_3", region_prefix="3505")
+    assert grade.value == Decimal("1500") and grade.created_by == personas.county
+    assert AuditEvent.objects.filter(object_type="parameter", object_id=str(living.pk), action="update").exists()
+    assert sync_from_packs(catalogue().policies.values())["withdrawn"] == 0  # once only

@@ -17,6 +17,7 @@ from anju.policies.engine import subject_facts
 from anju.policies.packs import catalogue
 from anju.policies.screening import facts_from_ledger
 from anju.policies.services import sync_from_packs
+from anju.policies.tests.conftest import enter_living_standard
 from anju.registry.choices import DIFFICULTY_BITS
 from anju.registry.tests.factories import make_worker
 
@@ -30,6 +31,7 @@ QUALIFIES = {"minimum_living_allowance": False, "months_without_income": 3, "une
 @pytest.fixture
 def packs(db):
     sync_from_packs(catalogue().policies.values())
+    enter_living_standard()  # the pack ships none: civil affairs enters it
 
 
 def post(body, *, client=None, language=None):
@@ -64,8 +66,16 @@ def test_worker_in_shishi_gets_temporary_assistance_with_amount(packs):
     income = next(c for c in r["trace"] if c["name"] == "no_income_three_months")
     assert income["facts"] == {"months_without_income": "3"} and income["value"] is True
     assert r["lead_department"]["code"] == "civil_affairs" and r["lead_department"]["label"]["zh"] == "民政局"
-    assert r["how_to_apply"]["proactive"] is True
-    assert [s["step"] for s in r["how_to_apply"]["steps"]] == ["town_verification", "insurance_check", "approval"]
+    # Article 7: by application to the town; civil affairs also reaches out from the ledger.
+    how = r["how_to_apply"]
+    assert how["proactive"] is False and how["outreach"] is True
+    assert [s["step"] for s in how["steps"]] == ["application", "town_verification", "insurance_check", "approval"]
+    assert how["summary"]["zh"].startswith("需要申请：向乡镇（街道）劳动保障站提出申请") and "无需申请" not in how["summary"]["zh"]
+    assert how["summary"]["en"].startswith("Apply to the town (street) labour-security station;")
+    assert "The Civil Affairs Bureau also contacts" in how["summary"]["en"]
+    assert r["kind"] == "cash" and r["amount_range"] == {"min": "2400.00", "max": None}
+    assert r["missing_params"] == [] and r["unsourced_params"] == []
+    assert any(a["about"]["en"] == "Validity" for a in r["assumptions"])
     assert r["title"] == {"zh": "困难农民工临时救助", "en": "Temporary assistance for migrant workers in difficulty"}
     # Every applicable policy is listed: worker subject, issued for a region containing Shishi.
     ids = {x["policy"] for x in body["results"]}
@@ -267,3 +277,56 @@ def test_whole_numbers_come_back_plain_not_in_exponent_form(packs):
                        region="140702000000", subject="hire")
     wage = next(c for c in result(post_rule, "jinzhong-temporary-post")["trace"] if c["name"] == "pays_minimum_wage")
     assert wage["params"] == {"min_wage_monthly": "1700"} and wage["facts"] == {"monthly_pay": "1800"}
+
+
+# -- values not entered, demo data, what the public text says -------------------------------------
+
+def test_a_stale_minimum_wage_says_it_is_not_entered(packs):
+    body = screen({"temporary_post": True, "contract_months": 6, "monthly_pay": 1900},
+                  region="140702000000", subject="hire", date="2023-06-01")
+    r = result(body, "jinzhong-temporary-post")
+    assert r["status"] == "unknown" and r["missing_facts"] == []
+    assert r["missing_params"] == [{"name": "min_wage_monthly", "label": {"zh": "月最低工资标准", "en": "Monthly minimum wage"}}]
+    assert r["kind"] == "service" and r["amount"] is None
+
+
+def test_without_the_living_standard_the_amount_is_for_civil_affairs(db):
+    sync_from_packs(catalogue().policies.values())  # nobody has entered the standard
+    r = result(screen(QUALIFIES))
+    assert r["status"] == "eligible" and r["amount"] is None and r["amount_pending"] is True
+    assert [p["name"] for p in r["missing_params"]] == ["min_living_standard_monthly"]
+    assert r["amount_range"] == {"min": None, "max": None}
+
+
+def test_a_figure_resting_on_demo_data_is_flagged(packs):
+    from anju.params.models import DEMO_SOURCE
+    from anju.params.services import parameter_set
+
+    parameter_set(actor=None, name="min_living_standard_monthly", region_prefix="350581", valid_from=dt.date(2021, 1, 1),
+                  value=Decimal("800"), source=f"{DEMO_SOURCE}：低保")
+    r = result(screen(QUALIFIES))
+    assert r["amount"] == "2400.00"
+    assert r["unsourced_params"] == [{"name": "min_living_standard_monthly", "provenance": "demo",
+                                      "label": {"zh": "城乡最低生活保障标准", "en": "Minimum living standard"}}]
+
+
+def test_how_to_apply_sentences_in_both_languages(packs):
+    from anju.policies.packs import get_policy
+    from anju.policies.screening import department_phrase, how_to_apply
+
+    assert department_phrase("civil_affairs")["en"] == "the Civil Affairs Bureau"
+    assert department_phrase("town_station")["en"] == "the town (street) labour-security station"
+    assert department_phrase("hrss")["en"] == "the Human Resources and Social Security Bureau"
+    refund = how_to_apply(get_policy("shishi-job-stabilisation-refund"))
+    assert refund["summary"]["en"].startswith("No application needed: the Human Resources and Social Security Bureau finds")
+    assert refund["summary"]["zh"].startswith("无需申请（免申即享）：由人力资源和社会保障局比对数据")
+    # The placement pays nothing: its public text never says it pays.
+    placement = how_to_apply(get_policy("quanzhou-public-welfare-post-placement"))
+    for text in placement["summary"].values():
+        assert "发放" not in text and "pay" not in text.lower() and "无需申请" not in text
+    assert placement["summary"]["zh"].endswith("人力资源和社会保障局也会根据台账主动联系可能符合条件的人员。")
+    for policy in catalogue().policies.values():
+        summary = how_to_apply(policy)["summary"]
+        assert "the the" not in summary["en"] and " the civil" not in summary["en"], policy.id
+        if policy.kind != "cash":
+            assert "发放" not in summary["zh"] and "pays" not in summary["en"], policy.id

@@ -75,8 +75,8 @@ def test_detail_shows_source_conditions_parameters_and_history(client, personas,
         response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Eight Measures for Further Strengthening" in html and "泉州市总工会" in html and "七" in html and "不属于低保对象" in html  # source beside the rule
-    assert "不是低保对象" in html and "<code" in html and "months_without_income &gt;= 3" in html
+    assert "Eight Measures for Further Strengthening" in html and "泉州市总工会" in html and "七" in html and "未纳入低保的农民工" in html  # source beside the rule
+    assert "未纳入低保" in html and "<code" in html and "months_without_income &gt;= 3" in html
     assert "params.min_living_standard_monthly * params.temporary_assistance_months" in html
     assert "民政局" in html and "人力资源和社会保障局" in html and "乡镇（街道）劳动保障站" in html
     assert "每 12 个月内最多享受一次" in html
@@ -85,6 +85,27 @@ def test_detail_shows_source_conditions_parameters_and_history(client, personas,
     assert "<strong>900</strong>" in html and "采用石狮市的取值" in html
     assert "石狮民政 2021" in html and "t-county" in html and "800" in html
     assert 'data-testid="scan-form"' in html
+    # By application, with outreach; what Anju assumed is marked where it applies and listed.
+    assert 'data-testid="outreach"' in html and "主动发现名单（联系可能符合条件的人员申请）" in html
+    assert html.count('data-testid="assumption"') == len(assistance.assumptions) == 3
+    assert 'data-testid="assumptions"' in html and "文件未注明印发和施行日期" in html
+    assert "文件只说“一次性”临时救助" in html  # the once-per-12-months frequency
+    assert 'data-testid="amount-range"' in html and "params.min_living_standard_monthly * 3" in html
+
+
+def test_detail_marks_demo_and_unsourced_values(client, personas, assistance):
+    from anju.params.models import DEMO_SOURCE
+
+    parameter_set(actor=None, name="min_living_standard_monthly", region_prefix="350581",
+                  valid_from=dt.date(2021, 1, 1), value=Decimal("850"), source=f"{DEMO_SOURCE}：低保标准")
+    parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350582",
+                  valid_from=dt.date(2021, 1, 1), value=Decimal("820"))
+    login(client, personas.town)
+    html = client.get(reverse("policies:policy_detail", args=[POLICY])).content.decode()
+    assert html.count('data-testid="demo"') == 2  # in force for the street, and in the history
+    assert 'data-testid="unsourced"' in html
+    page = client.get(reverse("params:parameter_detail", args=["min_living_standard_monthly"])).content.decode()
+    assert 'data-testid="demo"' in page and 'data-testid="unsourced"' in page
 
 
 def test_detail_for_colleague_elsewhere_and_outsider(client, personas, assistance):
@@ -191,7 +212,7 @@ def test_record_decision_snapshot_survives_parameter_change_and_ledger_edit(clie
     response = client.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and 'data-testid="recorded"' in response.content.decode()
     decision = Decision.objects.get()
-    assert (decision.policy_id, decision.policy_version, decision.policy_digest) == (POLICY, 1, assistance.digest)
+    assert (decision.policy_id, decision.policy_version, decision.policy_digest) == (POLICY, assistance.version, assistance.digest)
     assert decision.status == "eligible" and decision.amount == Decimal("2400.00")
     assert decision.subject_type == "worker" and decision.subject_id == worker.pk
     assert decision.region_code == "350581001000" and decision.decided_on == timezone.localdate()
@@ -256,3 +277,84 @@ def test_fact_catalogue_lists_every_fact_and_its_readers(client, personas):
         for name in facts:
             assert f"<code>{name}</code>" in body, (subject, name)
     assert 'href="/policies/quanzhou-temporary-assistance/"' in body
+
+
+# ---------------------------------------------------------------------------------------------
+# Values not entered, values without a source, amounts the approver chooses
+# ---------------------------------------------------------------------------------------------
+
+
+def test_worker_panel_without_the_living_standard_says_who_sets_the_amount(client, personas, db):
+    from anju.policies.packs import get_policy
+
+    sync_from_packs([get_policy(POLICY)])  # the pack ships no minimum living standard
+    worker = make_worker(last_income_month=months_ago(4), unemployment_insured=False)
+    login(client, personas.town)
+    html = panel(client, worker).content.decode()
+    assert f'data-policy="{POLICY}" data-status="eligible"' in html
+    assert "金额待民政局确定" in html and "城乡最低生活保障标准未录入" in html and "<strong>" not in html.split(POLICY)[1][:400]
+
+
+def test_worker_panel_says_a_figure_rests_on_demo_data(client, personas, assistance):
+    from anju.params.models import DEMO_SOURCE
+
+    parameter_set(actor=None, name="min_living_standard_monthly", region_prefix="350581", valid_from=dt.date(2021, 1, 1),
+                  value=Decimal("800"), source=f"{DEMO_SOURCE}：低保标准")
+    worker = make_worker(last_income_month=months_ago(4), unemployment_insured=False)
+    login(client, personas.town)
+    html = panel(client, worker).content.decode()
+    assert "<strong>2400.00</strong>" in html and "非正式取值" in html
+    assert "城乡最低生活保障标准为演示数据，不是正式取值" in html and "城乡最低生活保障标准：800 元/月（演示数据）" in html
+    # A value staff entered without a source says so too.
+    parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350581",
+                  valid_from=dt.date(2021, 1, 1), value=Decimal("800"), source="")
+    html = panel(client, worker).content.decode()
+    assert "（演示数据）" in html  # the source is kept when an update gives none...
+    parameter_set(actor=personas.county, name="min_living_standard_monthly", region_prefix="350581",
+                  valid_from=dt.date(2021, 2, 1), value=Decimal("800"))
+    html = panel(client, worker).content.decode()
+    assert "城乡最低生活保障标准的取值未注明依据" in html and "（未注明依据）" in html  # ...a new row without one is bare
+
+
+def test_the_approver_chooses_an_amount_within_the_range(client, personas, assistance):
+    worker = make_worker(last_income_month=months_ago(4), unemployment_insured=False)
+    login(client, personas.town)
+    html = panel(client, worker).content.decode()
+    assert "由经办人核定，不低于 2400.00 元。" in html and 'name="amount"' in html
+    url = reverse("policies:worker_decide", args=[worker.pk, POLICY])
+    below = client.post(url, {"amount": "2000"}, HTTP_HX_REQUEST="true")
+    assert below.status_code == 400 and 'data-testid="decision-error"' in below.content.decode()
+    assert "金额超出政策规定的范围" in below.content.decode()
+    for bad in ("abc", "1e400", "2400.001"):
+        assert client.post(url, {"amount": bad}, HTTP_HX_REQUEST="true").status_code == 400, bad
+    assert not Decision.objects.exists() and not AuditEvent.objects.filter(object_type="decision").exists()
+    chosen = client.post(url, {"amount": "3,200"}, HTTP_HX_REQUEST="true")
+    assert chosen.status_code == 200
+    decision = Decision.objects.get()
+    assert decision.amount == Decimal("3200.00")
+    event = AuditEvent.objects.get(object_type="decision")
+    assert event.detail["amount"] == "3200" and event.detail["chosen"] is True
+    # Without htmx, a refusal goes back to the worker's page with the reason.
+    response = client.post(url, {"amount": "100"})
+    assert response.status_code == 302 and Decision.objects.count() == 1
+
+
+def test_decision_service_refuses_an_amount_outside_the_range(personas, db):
+    from anju.policies.packs import get_policy
+    from anju.policies.services import DecisionError, decision_record
+    from anju.registry.models import Household
+
+    relief = get_policy("quanzhou-union-relief")
+    sync_from_packs([relief])
+    household = Household.objects.create(household_no="H1", region_id="350581001000", union_hardship=True)
+    on = dt.date(2021, 6, 15)
+    with pytest.raises(DecisionError) as refused:
+        decision_record(actor=personas.union, policy=relief, subject_obj=household, on=on, amount=Decimal("2500"))
+    assert refused.value.code == "outside" and not Decision.objects.exists()
+    decision = decision_record(actor=personas.union, policy=relief, subject_obj=household, on=on, amount=Decimal("1500"))
+    assert decision.amount == Decimal("1500.00") and decision.params == {"union_relief_max": "2000", "union_relief_min": "1000"}
+    # A policy with a fixed amount has nothing to choose.
+    with pytest.raises(DecisionError) as fixed:
+        decision_record(actor=personas.union, policy=get_policy("shishi-unemployment-benefit"),
+                        subject_obj=make_worker(), on=dt.date(2022, 6, 1), amount=Decimal("1"))
+    assert fixed.value.code == "no_range"

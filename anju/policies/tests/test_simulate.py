@@ -78,3 +78,18 @@ def test_page_scoped_and_login_required(employers, client, personas):
     assert page.status_code == 200 and 'name="p_stabilisation_refund_rate"' not in page.content.decode()
     client.force_login(personas.auditor)
     assert client.get(_url()).status_code == 403
+
+
+def test_page_uses_the_cascading_region_picker(employers, client, personas):
+    client.force_login(personas.county)
+    page = client.get(_url(policy=POLICY, on="2022-06-01")).content.decode()
+    assert 'class="region-picker' in page and 'type="hidden" name="region" value="350581000000"' in page
+    assert "anju/region-picker.js" in page and 'inputmode="numeric"' not in page
+    # The picker posts the deepest code it holds (12 digits): understood as the county.
+    result = client.get(_url(policy=POLICY, on="2022-06-01", region="350581000000", run="1",
+                             p_stabilisation_refund_rate="0.9", p_stabilisation_refund_rate_large="0.5",
+                             p_stabilisation_max_layoff_rate="0.055", p_stabilisation_max_layoff_rate_small="0.2"))
+    assert result.status_code == 200 and "35,800.00" in result.content.decode()
+    # A street of the county, picked one level further down.
+    street = client.get(_url(policy=POLICY, on="2022-06-01", region="350581001000", run="1"))
+    assert street.status_code == 200 and street.context["result"]["region"] == "湖滨街道"

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from anju.policies.packs import catalogue
 from anju.policies.services import sync_from_packs
+from anju.policies.tests.conftest import enter_living_standard
 
 PAGE = "/check/"
 ON = "2021-06-15"
@@ -21,6 +22,7 @@ ASSISTANCE = "quanzhou-temporary-assistance"
 @pytest.fixture
 def packs(db):
     sync_from_packs(catalogue().policies.values())
+    enter_living_standard()  # the pack ships none: civil affairs enters it
 
 
 def test_the_page_stays_at_check():
@@ -55,7 +57,9 @@ def test_public_page_shows_what_they_may_receive_and_stores_nothing(packs, djang
     html = response.content.decode()
     assert 'data-testid="results"' in html
     assert f'data-policy="{ASSISTANCE}" data-status="eligible"' in html
-    assert "2400.00" in html and "民政局" in html and "免申即享" in html
+    assert "2400.00" in html and "民政局" in html
+    # By application (article 7): no public text tells the worker they need not apply.
+    assert "需要申请：向乡镇（街道）劳动保障站提出申请" in html and "无需申请" not in html
     assert "乡镇（街道）核实连续无收入情况" in html  # the verification steps
     writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
@@ -89,3 +93,38 @@ def test_public_page_in_english(packs):
     html = response.content.decode()
     assert "Temporary assistance for migrant workers in difficulty" in html
     assert "civil affairs bureau" in html.lower()
+
+
+def test_public_page_amount_not_entered_says_who_sets_it(db):
+    sync_from_packs(catalogue().policies.values())  # the pack ships no minimum living standard
+    html = Client().post(PAGE, _answers()).content.decode()
+    assert f'data-policy="{ASSISTANCE}" data-status="eligible"' in html
+    card = html.split(f'data-policy="{ASSISTANCE}"')[1].split('data-policy="')[0]
+    assert "金额由民政局确定" in card and "元</div>" not in card.split("怎么办理")[0]
+
+
+def test_public_page_says_when_a_figure_rests_on_demo_data(packs):
+    import datetime as dt
+    from decimal import Decimal
+
+    from anju.params.models import DEMO_SOURCE
+    from anju.params.services import parameter_set
+
+    parameter_set(actor=None, name="min_living_standard_monthly", region_prefix="350581", valid_from=dt.date(2021, 1, 1),
+                  value=Decimal("800"), source=f"{DEMO_SOURCE}：低保")
+    html = Client().post(PAGE, _answers()).content.decode()
+    card = html.split(f'data-policy="{ASSISTANCE}"')[1].split('data-policy="')[0]
+    assert "2400.00" in card and 'data-testid="unsourced"' in card
+    assert "这个结果按演示数据（城乡最低生活保障标准）算出，不是正式标准，请以民政局核定为准。" in card
+
+
+def test_public_page_in_english_names_departments_properly(packs):
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": PAGE})
+    html = client.post(PAGE, _answers(employment_status="unemployed", difficulty_types=["employment_difficulty"])).content.decode()
+    assert "Apply to the town (street) labour-security station" in html
+    assert "The Civil Affairs Bureau also contacts people" in html
+    assert "the civil Affairs Bureau" not in html and "civil Affairs" not in html
+    # The placement is a service: the card says so and never that it pays.
+    card = html.split('data-policy="quanzhou-public-welfare-post-placement"')[1].split('data-policy="')[0]
+    assert "pays" not in card and "Human Resources and Social Security Bureau also contacts" in card

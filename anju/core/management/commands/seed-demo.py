@@ -25,6 +25,7 @@ class Command(BaseCommand):
         from anju.policies.services import sync_from_packs
 
         self.stderr.write(f"policy parameters: {sync_from_packs(load_all().policies.values())}")
+        self.stderr.write(f"demo parameter values (marked 演示数据): {demo.seed_demo_parameters()}")
         created = demo.seed_reference_users()
         self.stderr.write(f"demo users created: {created}")
 
