@@ -1,11 +1,12 @@
 """Importing a ledger workbook (docs/ledger-workbook.md, "Import outcome").
 
 `plan_import` validates every row of both sheets and the rules across rows (duplicates in the
-file, jurisdiction, certificate holders) and looks up what is stored, without writing anything.
+file, jurisdiction, certificate holders) and looks up what is stored, without writing anything;
+its plan keeps the version of every stored person a valid row matched (`ImportPlan.versions`).
 `import_book` does the same and writes each part of valid rows as soon as it is checked, in one
 transaction, with bulk inserts and updates, their history, timeline lines and audit events
-(what `anju import-ledger` and the page's confirm step run). `ledger_import` commits a plan made
-earlier.
+(what `anju import-ledger` and the page's confirm step run); given the preview's versions, it
+refuses the rows of people changed since the preview. `ledger_import` commits a plan made earlier.
 
 Both report progress through a callback `progress(done, total)` (rows processed).
 """
@@ -66,6 +67,7 @@ CERT_FIELDS = ("occupation", "grade", "shortage", "issued_on")
 CHANGE_REASON = "表格导入"
 
 OUT_OF_SCOPE = N_("该人员不在您的管辖范围内，不能导入或更新（按现居住地区划判断）。")
+CHANGED_SINCE_PREVIEW = N_("该人员的记录在预览后已被修改，请重新上传预览")
 
 
 @dataclass
@@ -99,6 +101,13 @@ class ImportPlan(Plan):
     # Household number -> (key, region) of the stored household, None if none was stored when
     # the rows naming it were checked (`_check_households`).
     households: dict[str, tuple[int, str] | None] = field(default_factory=dict)
+    # Stored person's key -> version, for every person a valid worker row matched: what the
+    # preview showed each row against (kept with the job, `ImportJob.previewed_versions`).
+    versions: dict[int, int] = field(default_factory=dict)
+    # At the confirm step, the preview's `versions`: a row is refused whose person would be
+    # changed and is not at the version previewed (`_unchanged_since_preview`). None: no preview
+    # (`anju import-ledger`), the rows are compared with the ledger as it is.
+    previewed: dict[int, int] | None = None
 
     def summary_sheets(self) -> list[tuple[str, str]]:
         # Both sheets always, by kind, as the job page and the CLI read them.
@@ -134,30 +143,38 @@ def plan_import(book: Workbook, *, actor, progress: Progress | None = None, toda
 
 
 def import_book(book: Workbook, *, actor, filename: str = "", job_id: int | None = None,
-                progress: Progress | None = None, today: dt.date | None = None) -> ImportPlan:
+                progress: Progress | None = None, today: dt.date | None = None,
+                previewed: dict[int, int] | None = None) -> ImportPlan:
     """Validate and commit in one pass and one transaction: each part of rows is written as
     soon as it is checked, while the next parts are cleaned ahead (`_plan_workers`). The
     outcome is exactly `plan_import`'s followed by `ledger_import`; returns the plan, whose
-    `summary` says what was done."""
+    `summary` says what was done.
+
+    `previewed` (the confirm of a preview): the `versions` of the preview's plan. A row whose
+    stored person would be changed and is not at the version the preview read — edited since,
+    or registered since the preview showed the row as new — is rejected (CHANGED_SINCE_PREVIEW)
+    and the rest are written, as for any other bad row: the file would otherwise undo an edit
+    the user never saw in the preview."""
     with transaction.atomic():
         batch = _Batch(actor=actor, now=timezone.now(), meta=current_meta())
-        plan = _run(book, actor=actor, progress=progress, today=today, batch=batch)
+        plan = _run(book, actor=actor, progress=progress, today=today, batch=batch, previewed=previewed)
         _finish(plan, batch, filename=filename, job_id=job_id)
     return plan
 
 
-def _run(book: Workbook, *, actor, progress: Progress | None, today: dt.date | None, batch: _Batch | None) -> ImportPlan:
+def _run(book: Workbook, *, actor, progress: Progress | None, today: dt.date | None, batch: _Batch | None,
+         previewed: dict[int, int] | None = None) -> ImportPlan:
     """Plan the import; with `batch`, write each planned part as it is ready."""
     with collector_paused():
-        return _run_sheets(book, actor=actor, progress=progress, today=today, batch=batch)
+        return _run_sheets(book, actor=actor, progress=progress, today=today, batch=batch, previewed=previewed)
 
 
 def _run_sheets(book: Workbook, *, actor, progress: Progress | None, today: dt.date | None,
-                batch: _Batch | None) -> ImportPlan:
+                batch: _Batch | None, previewed: dict[int, int] | None) -> ImportPlan:
     today = today or local_today()
     sheets = book.ledger
     total = sum(s.row_count() for s in sheets.values())
-    plan = ImportPlan(book=book, actor=actor, total_rows=total)
+    plan = ImportPlan(book=book, actor=actor, total_rows=total, previewed=previewed)
     ticker = _Ticker(progress, total)
     valid_workers: dict[str, PlannedRow] = {}
     if WORKERS in sheets:
@@ -297,9 +314,29 @@ def _check_workers(plan: ImportPlan, sheet: LedgerSheet, cleaned: list[tuple[int
     rows = [r for r in rows if (sheet.name, r.row) not in plan.rejected]
     rows = _check_scope_and_existing(plan, sheet, rows)
     rows = _check_households(plan, sheet, rows)
+    if plan.previewed is not None:
+        rows = _unchanged_since_preview(plan, sheet, rows)
+    versions = plan.versions
     for r in rows:
         _classify_worker(plan.workers, r)
+        if r.existing is not None:
+            versions[r.existing.pk] = r.existing.version
     return rows
+
+
+def _unchanged_since_preview(plan: ImportPlan, sheet: LedgerSheet, rows: list[PlannedRow]) -> list[PlannedRow]:
+    """Reject the rows that would change a stored person who is not at the version the preview
+    read (`ImportPlan.previewed`; not in it: stored since, or the preview refused the row).
+    A row that now changes nothing writes nothing and is kept (counted unchanged)."""
+    previewed = plan.previewed
+    kept = []
+    for r in rows:
+        stored = r.existing
+        if stored is not None and previewed.get(stored.pk) != stored.version and diff_worker(stored, r.data):
+            plan.reject(sheet, r.row, Problem("id_number", CHANGED_SINCE_PREVIEW))
+        else:
+            kept.append(r)
+    return kept
 
 
 def _reject_duplicates(plan: ImportPlan, sheet: LedgerSheet, groups: dict[Any, list[int]], field_name: str, msgid: str) -> None:

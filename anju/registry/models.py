@@ -245,6 +245,11 @@ class ImportJob(Job):
     # The first ERRORS_KEPT row errors [{sheet,row,column,reason_zh,reason_en}]; the error
     # report file has every one.
     errors = models.JSONField(default=list, blank=True)
+    # {stored person's key: version} of every person the preview matched a valid row with
+    # (`ImportPlan.versions`): the confirm refuses the rows of those changed since, which the
+    # preview did not show. Set with the preview (at most ANJU_IMPORT_MAX_ROWS entries), taken
+    # and cleared when the confirm starts (`take_previewed_versions`). Pages defer it.
+    previewed_versions = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta(Job.Meta):
         verbose_name = _("导入任务")
@@ -256,6 +261,13 @@ class ImportJob(Job):
     def job_files(self):
         # The upload holds ID numbers in clear; a failed import keeps neither it nor a report.
         return [self.file, self.error_report]
+
+    def take_previewed_versions(self) -> dict[int, int]:
+        """The versions the preview recorded, cleared on the job (one UPDATE): a job is
+        confirmed once, and a large map is not kept after."""
+        versions = {int(pk): version for pk, version in self.previewed_versions.items()}
+        self._update(previewed_versions={})
+        return versions
 
 
 class VerificationRound(Job):

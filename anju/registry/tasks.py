@@ -39,22 +39,27 @@ def validate_import(job_id: int) -> None:
             book = read_workbook(path, filename=job.filename)
         job.report(0, message="")
         plan = plan_import(book, actor=job.created_by, progress=_progress(job, "validating"))
-        _store_plan(job, plan, status=Status.VALIDATED)
+        # With the preview, the version of each stored person it showed a row against: the
+        # confirm refuses the rows of people changed since (`import_book`'s `previewed`).
+        _store_plan(job, plan, status=Status.VALIDATED, previewed_versions=plan.versions)
 
 
 @job_task(ImportJob)
 @task()
 def commit_import(job_id: int) -> None:
     """Re-validate (the ledger may have changed since the preview) and write the valid rows, in
-    one pass and one transaction. Progress written inside the transaction would only be seen
-    when it commits, so the page shows this phase as under way (no row count) until done."""
+    one pass and one transaction; a row whose person was changed since the preview is rejected
+    with the reason in the error report, the others are written. Progress written inside the
+    transaction would only be seen when it commits, so the page shows this phase as under way
+    (no row count) until done."""
     with _running(job_id, Status.IMPORTING) as job:
         if job is None:
             return
         with _local_copy(job) as path:
             book = read_workbook(path, filename=job.filename)
         job.report(0, job.total_count, message="writing")
-        plan = import_book(book, actor=job.created_by, filename=job.filename, job_id=job.pk)
+        previewed = job.take_previewed_versions()
+        plan = import_book(book, actor=job.created_by, filename=job.filename, job_id=job.pk, previewed=previewed)
         _store_plan(job, plan, status=Status.DONE)
         # The upload holds ID numbers in clear; once imported, the ledger (encrypted) is the copy
         # of record. The error report (rejected rows) stays for the user until purged.
@@ -67,7 +72,7 @@ def _running(job_id: int, state: str) -> Iterator[ImportJob | None]:
         yield job
 
 
-def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str) -> None:
+def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str, **fields) -> None:
     report = ""
     if plan.rejected:
         with tempfile.TemporaryFile() as f:
@@ -77,7 +82,7 @@ def _store_plan(job: ImportJob, plan: ImportPlan, *, status: str) -> None:
             report = job.error_report.name
     summary = plan.summary | {"errors_total": len(plan.errors)}
     job.finish(status=status, summary=summary, errors=stored_errors(plan.errors), error_report=report,
-               total_count=plan.total_rows, done_count=plan.total_rows)
+               total_count=plan.total_rows, done_count=plan.total_rows, **fields)
 
 
 def _progress(job: ImportJob, phase: str):

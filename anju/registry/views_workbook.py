@@ -54,7 +54,9 @@ def _require(user, action: str) -> None:
 
 def _job_for(user, pk) -> ImportJob:
     """The user's own job; anyone else's (or a missing one) is 404."""
-    return job_for_user(ImportJob, user, pk, queryset=ImportJob.objects.select_related("created_by"))
+    # Not the preview's versions (up to one entry per row): only the confirm task reads them.
+    return job_for_user(ImportJob, user, pk,
+                        queryset=ImportJob.objects.select_related("created_by").defer("previewed_versions"))
 
 
 class UploadForm(forms.Form):
