@@ -34,7 +34,7 @@ from anju.lib.jsonutil import plain_decimal
 from anju.params import selectors as parameters
 from anju.params.forms import region_label
 from anju.params.models import ParameterValue
-from anju.policies import engine
+from anju.policies import documents, engine
 from anju.policies.expressions import BOOL, DATE, NUMBER
 from anju.policies.facts import CATALOGUE, SUBJECTS
 from anju.policies.forms import ScanForm
@@ -220,7 +220,9 @@ def policy_detail(request, policy_id):
     region = root if root is not None else policy.issuing_region
     facts = CATALOGUE[policy.subject]
     can_scan = PolicyPolicy.can(request.user, "scan") and root is not None
+    measure = documents.catalogue().measure_of(policy.id)
     context = {
+        "source_document": measure[0] if measure else None,
         "policy": policy, "nav": "policies", "title": _label(policy.title), "gist": _label(policy.gist),
         "subject": SUBJECTS[policy.subject].label, "issuing": region_label(policy.issuing_region),
         "lead": department_label(policy.lead), "cooperating": [department_label(d) for d in policy.cooperating],

@@ -247,3 +247,8 @@ def test_english_pages_show_the_english_text(client, personas):
     assert "A dedicated service hotline" in hotline and "Shishi Federation of Trade Unions" in hotline
     assert "依托市总工会开通服务专线" not in html
     assert "General Office of the CPC Shishi Municipal Committee" in html
+
+
+def test_a_policy_page_links_back_to_its_document(client, personas):
+    html = _get(client, personas.county, reverse("policies:policy_detail", args=["shishi-job-stabilisation-refund"])).content.decode()
+    assert f'href="{reverse("policies:document_detail", args=[SHISHI])}"' in html
