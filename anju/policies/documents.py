@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from anju.policies import yamlpos
 from anju.policies.packs import PACK_DIR, Label, PackError, Policy
+from anju.policies.yamlpos import PosMap
 from anju.regions.codes import is_prefix
 
 CATALOGUE_PATH = Path(__file__).with_name("documents.yaml")
@@ -134,34 +135,6 @@ class DocumentCatalogue:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Text(str):
-    line: int = 1
-    column: int = 1
-
-
-class _Map(dict):
-    line: int = 1
-
-
-class _Loader(yaml.SafeLoader):
-    """Keeps the position of each string and mapping, so a problem points into the file."""
-
-
-def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> _Text:
-    value = _Text(loader.construct_scalar(node))
-    value.line, value.column = node.start_mark.line + 1, node.start_mark.column + 1
-    return value
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode):
-    data = _Map()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:str", _construct_text)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
 class _Reader:
@@ -241,12 +214,7 @@ def load_documents(path: Path | None = None, *, pack_dir: Path = PACK_DIR) -> tu
         if found:
             raise PackError(path, number, found.start() + 1,
                             "a source text's file name; cite the document by title, issuer, number and date")
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PackError(path, (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1,
-                        f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = yamlpos.load(path, text, PackError)
     r = _Reader(path)
     r.mapping(data, {"documents"}, "the catalogue")
     raw = data.get("documents")
@@ -284,7 +252,7 @@ def _document(r: _Reader, item: Any, pack_dir: Path, named: dict[str, str]) -> D
     if not isinstance(region, str) or (region and not is_prefix(region)):
         raise r.fail(r.key(item, "issuing_region"),
                      f"{what}: issuing_region is a quoted division prefix (2, 4, 6, 9 or 12 digits), \"\" if national")
-    departments = item.get("departments") or _Map()
+    departments = item.get("departments") or PosMap()
     r.mapping(departments, _DEPARTMENTS_KEYS, f"{what}: departments", where=r.key(item, "departments"))
     measures = item.get("measures")
     if not isinstance(measures, list) or not measures:

@@ -15,11 +15,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from anju.accounts.models import DepartmentKind
+from anju.policies import yamlpos
 from anju.policies.expressions import BOOL, DATE, NUMBER, Expression, ExpressionError, parse
 from anju.policies.facts import CATALOGUE, SUBJECTS
+from anju.policies.yamlpos import PosStr
 from anju.regions.codes import is_prefix
 
 PACK_DIR = Path(__file__).parent / "packs"
@@ -40,28 +40,6 @@ class PackError(ValueError):
         self.path, self.line, self.column, self.message = str(path), line, column, message
 
 
-class _Str(str):
-    line: int = 1
-    column: int = 1
-    folded: bool = False
-
-
-class _Loader(yaml.SafeLoader):
-    """Keeps each scalar string's position, so an expression error points into the file."""
-
-
-def _construct_str(loader, node):
-    value = _Str(loader.construct_scalar(node))
-    value.line, value.column = node.start_mark.line + 1, node.start_mark.column + 1
-    if node.style in ("|", ">"):
-        value.line += 1
-    # A folded block (">") joins its lines, so positions inside it cannot be mapped back to the
-    # file: errors then point at the block's first line.
-    value.folded = node.style == ">"
-    return value
-
-
-_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 @dataclass(frozen=True)
@@ -207,7 +185,7 @@ class _Reader:
 
     def label(self, value: Any, what: str) -> Label:
         if not isinstance(value, dict) or not value.get("zh") or not value.get("en"):
-            raise self.fail(value if isinstance(value, _Str) else _first_key(value) if isinstance(value, dict) else None,
+            raise self.fail(value if isinstance(value, PosStr) else _first_key(value) if isinstance(value, dict) else None,
                             f"{what} needs both zh and en")
         return Label(str(value["zh"]), str(value["en"]))
 
@@ -223,7 +201,7 @@ class _Reader:
 
     def expression(self, value: Any, *, expect: str, facts: dict[str, str], params: dict[str, str], what: str) -> Expression:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = _Str(repr(value))
+            value = PosStr(repr(value))
         if not isinstance(value, str):
             raise self.fail(value, f"{what} must be an expression")
         try:
@@ -245,12 +223,7 @@ def _first_key(mapping: Any) -> Any:
 
 def load_pack(path: Path) -> Policy:
     text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PackError(path, (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1,
-                        f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = yamlpos.load(path, text, PackError)
     if not isinstance(data, dict):
         raise PackError(path, 1, 1, "a pack is a YAML mapping")
     r = _Reader(path, data)
