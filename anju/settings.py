@@ -215,6 +215,8 @@ ANJU_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # A sheet larger than this is refused before it is read (anju.lib.sheets.Limits).
 ANJU_IMPORT_MAX_ROWS = int(env("ANJU_IMPORT_MAX_ROWS") or 200_000)
 ANJU_IMPORT_MAX_COLUMNS = int(env("ANJU_IMPORT_MAX_COLUMNS") or 200)
+# ... and the rectangle from A1 to its farthest cell, which the reader allocates whole.
+ANJU_IMPORT_MAX_CELLS = int(env("ANJU_IMPORT_MAX_CELLS") or 5_000_000)
 # Background jobs (anju.workflow.jobs): one running longer than this many seconds is stopped and
 # marked failed, as is one whose worker died (found when `anju worker` starts). Per kind:
 # ANJU_JOB_TIME_LIMITS="registry.importjob=7200,policies.scanjob=1800".

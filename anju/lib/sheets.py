@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -50,15 +51,19 @@ class SheetTooLarge(SheetError):
 
 @dataclass(frozen=True)
 class Limits:
-    """How large a sheet an import accepts (settings ANJU_IMPORT_MAX_ROWS / _COLUMNS)."""
+    """How large a sheet an import accepts (settings ANJU_IMPORT_MAX_ROWS / _COLUMNS / _CELLS).
+    `cells` bounds the rectangle from A1 to the farthest cell, which is what the reader allocates:
+    rows × columns at their limits would be 40 million cells, several gigabytes."""
 
     rows: int
     columns: int
+    cells: int = 5_000_000
 
     @classmethod
     def from_settings(cls) -> Limits:
         return cls(rows=int(getattr(settings, "ANJU_IMPORT_MAX_ROWS", 200_000)),
-                   columns=int(getattr(settings, "ANJU_IMPORT_MAX_COLUMNS", 200)))
+                   columns=int(getattr(settings, "ANJU_IMPORT_MAX_COLUMNS", 200)),
+                   cells=int(getattr(settings, "ANJU_IMPORT_MAX_CELLS", 5_000_000)))
 
 
 @dataclass
@@ -111,6 +116,8 @@ _LIMITS = N_("导入上限为 %(rows)s 行、%(columns)s 列；请删除多余�
 _TOO_MANY_ROWS = N_("工作表“%(sheet)s”有 %(n)s 行，超过导入上限。")
 _TOO_MANY_COLUMNS = N_("工作表“%(sheet)s”有 %(n)s 列，超过导入上限。")
 _CELL_TOO_FAR = N_("工作表“%(sheet)s”在单元格 %(cell)s 有内容，超出导入上限的范围。")
+_TOO_MANY_CELLS = N_("工作表“%(sheet)s”有超过 %(cells)s 个单元格，超过导入上限。")
+_AREA_TOO_LARGE = N_("工作表“%(sheet)s”从 A1 到 %(cell)s 共 %(n)s 个单元格，超过导入上限 %(cells)s 个。")
 
 
 class _TooLarge(SheetTooLarge):
@@ -125,7 +132,8 @@ class _TooLarge(SheetTooLarge):
 
 
 def _too_large(msgid: str, limits: Limits, **params: Any) -> SheetTooLarge:
-    return _TooLarge(msgid, params={**params, "rows": f"{limits.rows:,}", "columns": limits.columns})
+    return _TooLarge(msgid, params={**params, "rows": f"{limits.rows:,}", "columns": limits.columns,
+                                    "cells": f"{limits.cells:,}"})
 
 
 def _check_size(sheet: str, rows: int, columns: int, limits: Limits) -> None:
@@ -156,16 +164,19 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?([0-9]+)?(?::([A-Z]+)([0-9]+))?"')
 _CHUNK = 1 << 22
+_OVERLAP = 64  # bytes of one chunk read again with the next, so that no tag is missed at the seam
 
 
 def check_xlsx(path: Path | BinaryIO, limits: Limits) -> None:
     """Refuse a workbook with a sheet larger than `limits`, without loading it.
 
-    Each worksheet's declared dimension (`<dimension ref="A1:Z100001"/>`) is checked first; then
-    the cell references themselves are scanned, since the dimension is optional and may lie.
-    The scan is a regular expression over the decompressed XML that only matches references
-    beyond the first digit or letter of the limit, so a sheet well within the limits costs one
-    pass in C (about 0.1 s per 100 MB of XML)."""
+    calamine places each cell at its reference (`<c r="B7">`, quotes ' or ", any case, any
+    namespace prefix) or, without one, after the previous cell of the row, in the row of `<row
+    r="N">` or after the previous row; then allocates the rectangle from A1 to the farthest
+    cell. The check follows the same rules. Sheets written the usual way (every cell `<c r="A1"`)
+    take the fast path: a few regular-expression passes in C over the decompressed XML that only
+    match references beyond the farthest seen so far (about 0.3 s per 100 MB). Any other spelling
+    sends the sheet to an exact, slower scan tag by tag."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -197,33 +208,18 @@ def _worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     return found
 
 
-def _scan_pattern(limits: Limits) -> re.Pattern[bytes]:
-    # Rows: more digits than the limit, or as many and starting at its first digit or above;
-    # columns likewise in letters. Only references near or over a limit ever match.
-    row_digits = str(limits.rows + HEADER_ROWS)
-    col = column_letters(limits.columns)
-    rows = rb"[0-9]{%d,}|[%s-9][0-9]{%d}" % (len(row_digits) + 1, row_digits[0].encode(), len(row_digits) - 1)
-    cols = rb"[A-Z]{%d,}|[%s-Z][A-Z]{%d}" % (len(col) + 1, col[0].encode(), len(col) - 1)
-    return re.compile(rb'r="(?:(' + cols + rb')([0-9]+)|([A-Z]{1,3})(' + rows + rb'))"')
-
-
-def _check_worksheet(archive: zipfile.ZipFile, member: str, sheet: str, limits: Limits) -> None:
-    max_row = limits.rows + HEADER_ROWS
-    pattern = _scan_pattern(limits)
+def _chunks(archive: zipfile.ZipFile, member: str, overlap: int = _OVERLAP) -> Iterator[tuple[bytes, int, int]]:
+    """(data, fresh, sure) over a member: `data[fresh:]` was not in the previous data, and a
+    tag starting before `sure` ends within `data` (the rest comes again with the next data)."""
     try:
         with archive.open(member) as stream:
             tail = b""
-            first = True
-            while chunk := stream.read(_CHUNK):
+            chunk = stream.read(_CHUNK)
+            while chunk:
+                following = stream.read(_CHUNK)
                 data = tail + chunk
-                if first:
-                    first = False
-                    if m := _DIMENSION.search(data, 0, 4096):
-                        _check_cell(sheet, (m[3] or m[1] or "A").decode(), int(m[4] or m[2] or 1), limits, max_row)
-                for m in pattern.finditer(data):
-                    letters, digits = (m[1], m[2]) if m[1] else (m[3], m[4])
-                    _check_cell(sheet, letters.decode(), int(digits), limits, max_row)
-                tail = data[-32:]
+                yield data, len(tail), len(data) - overlap if following else len(data)
+                tail, chunk = data[len(data) - overlap:], following
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SheetError(_UNREADABLE_XLSX, params={"detail": str(exc)[:100]}) from exc
     except Exception as exc:  # zlib.error and the like, from a damaged member
@@ -232,9 +228,179 @@ def _check_worksheet(archive: zipfile.ZipFile, member: str, sheet: str, limits: 
         raise SheetError(_UNREADABLE_XLSX, params={"detail": type(exc).__name__}) from exc
 
 
-def _check_cell(sheet: str, letters: str, row: int, limits: Limits, max_row: int) -> None:
-    if row > max_row or column_number(letters) > limits.columns:
-        raise _too_large(_CELL_TOO_FAR, limits, sheet=sheet, cell=f"{letters}{row}")
+class _Extent:
+    """The farthest row and column with a cell, and how many cells: refused past the limits."""
+
+    def __init__(self, sheet: str, limits: Limits):
+        self.sheet, self.limits, self.max_row = sheet, limits, limits.rows + HEADER_ROWS
+        self.rows = self.columns = self.cells = 0
+
+    def cell(self, row: int, column: int) -> None:
+        if row > self.max_row or column > self.limits.columns:
+            raise _too_large(_CELL_TOO_FAR, self.limits, sheet=self.sheet, cell=f"{column_letters(column)}{row}")
+        self.rows, self.columns = max(self.rows, row), max(self.columns, column)
+
+    def count(self, cells: int) -> None:
+        self.cells += cells
+        if self.cells > self.limits.cells:
+            raise _too_large(_TOO_MANY_CELLS, self.limits, sheet=self.sheet)
+
+    def finish(self) -> None:
+        if self.rows * self.columns > self.limits.cells:
+            raise _too_large(_AREA_TOO_LARGE, self.limits, sheet=self.sheet, n=f"{self.rows * self.columns:,}",
+                             cell=f"{column_letters(self.columns)}{self.rows}")
+
+
+def _check_worksheet(archive: zipfile.ZipFile, member: str, sheet: str, limits: Limits) -> None:
+    extent = _Extent(sheet, limits)
+    if not _fast_scan(archive, member, extent):
+        extent = _Extent(sheet, limits)
+        _exact_scan(archive, member, extent)
+        extent.finish()
+
+
+# A cell written with a namespace prefix (`<x:c`): the exact scan reads those. `_beyond` finds
+# the other irregular ones.
+_PREFIXED_CELL = re.compile(rb":c[ \t\r\n/>]")
+_REFERENCE = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"')
+_CELL_START = b'<c r="'
+_ROW_SLACK = 64  # the row threshold moves in steps of 1/64: a few hundred regex passes at most
+
+
+def _fast_scan(archive: zipfile.ZipFile, member: str, extent: _Extent) -> bool:
+    """The check for a sheet whose every cell has a plain reference; False for any other."""
+    limits, max_row = extent.limits, extent.max_row
+    columns = threshold = 0  # no cell beyond column `columns`, nor beyond row `threshold`
+    first = True
+    for data, fresh, sure in _chunks(archive, member):
+        if first:
+            first = False
+            if m := _DIMENSION.search(data, 0, 4096):
+                extent.cell(int(m[4] or m[2] or 1), column_number((m[3] or m[1] or "A").decode()))
+            extent.rows = extent.columns = 0  # the declared size is a bound to refuse by, not the extent
+        if (m := _PREFIXED_CELL.search(data)) and m.start() < sure:
+            return False
+        extent.count(data.count(_CELL_START, max(0, fresh - len(_CELL_START) + 1)))
+        # A sheet in order ends each chunk at its farthest row: take that as the threshold.
+        if (last := data.rfind(_CELL_START, 0, sure)) >= 0 and (m := _REFERENCE.match(data, last)):
+            extent.cell(int(m[2]), column_number(m[1].upper().decode()))
+            columns, threshold = extent.columns, max(threshold, extent.rows)
+        pos = 0
+        while (m := _beyond(columns, threshold).search(data, pos)) and m.start() < sure:
+            if m[1] is None and m[3] is None:
+                return False
+            letters, digits = (m[1], m[2]) if m[1] else (m[3], m[4])
+            extent.cell(int(digits), column_number(letters.upper().decode()))
+            columns = extent.columns
+            if extent.rows > threshold:
+                threshold = min(extent.rows + extent.rows // _ROW_SLACK, max_row)
+            pos = m.end()
+    # Rows between the farthest seen and `threshold` are not looked at: when that matters, the
+    # exact scan decides.
+    if extent.rows * extent.columns <= limits.cells < threshold * extent.columns:
+        return False
+    extent.finish()
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _beyond(columns: int, rows: int) -> re.Pattern[bytes]:
+    """Plain references beyond column `columns` or row `rows` (groups 1-2 or 3-4), and cells not
+    written `<c r="...` (no group): without a reference, with another attribute first, other
+    quotes or spacing. One pattern, one pass: a reference other than letters then digits is an
+    error for calamine, not a position."""
+    return re.compile(rb'<c(?: r="(?:(%s)([0-9]+)|([A-Za-z]+)(%s))"|(?! r=")[ \t\r\n/>])'
+                      % (_letters_over(columns), _digits_over(rows)))
+
+
+def _digits_over(n: int) -> bytes:
+    """A regex for numbers over n (and some over-long ones with leading zeros, checked after)."""
+    digits = str(n).encode() if n else b""
+    branches = [rb"[0-9]{%d,}" % (len(digits) + 1)]
+    for i, d in enumerate(digits):
+        if d != ord("9"):
+            branches.append(digits[:i] + rb"[%c-9][0-9]{%d}" % (d + 1, len(digits) - i - 1))
+    return b"|".join(branches)
+
+
+def _letters_over(n: int) -> bytes:
+    """A regex for column letters, either case, beyond column n."""
+    letters = column_letters(n).encode()
+    branches = [rb"[A-Za-z]{%d,}" % (len(letters) + 1)]
+    for i, ch in enumerate(letters):
+        if ch != ord("Z"):
+            same = b"".join(rb"[%c%c]" % (c, c + 32) for c in letters[:i])
+            branches.append(same + rb"[%c-Z%c-z][A-Za-z]{%d}" % (ch + 1, ch + 33, len(letters) - i - 1))
+    return b"|".join(branches)
+
+
+_WS = rb"[ \t\r\n]"  # XML white space; a form feed does not end a tag name for calamine
+_TAG = re.compile(rb"<(/?)(?:[^ \t\r\n<>/:!?]+:)?(c|row)(?=[ \t\r\n/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTRIBUTE = re.compile(_WS + rb"*([^ \t\r\n=/>]+)" + _WS + rb"*=" + _WS + rb"*(?:\"([^\"]*)\"|'([^']*)')")
+_CELL_REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
+_ROW_NUMBER = re.compile(rb"[0-9]+")
+
+
+def _reference(attributes: bytes) -> bytes | None:
+    """The value of the first attribute named r, as calamine reads it."""
+    pos = 0
+    while m := _ATTRIBUTE.match(attributes, pos):
+        if m[1] == b"r":
+            return m[2] if m[2] is not None else m[3]
+        pos = m.end()
+    if attributes[pos:].strip(b" \t\r\n/"):
+        raise SheetError(_UNREADABLE_XLSX, params={"detail": attributes[:60].decode("utf-8", "replace")})
+    return None
+
+
+def _exact_scan(archive: zipfile.ZipFile, member: str, extent: _Extent) -> None:
+    """Tag by tag, as calamine places cells: a cell without a reference goes after the previous
+    cell of its row; a row without a number after the previous row."""
+    row, column, rows_seen = 1, 1, 0  # where the next cell without a reference goes
+    leftover = b""
+    for data, _fresh, _sure in _chunks(archive, member, overlap=0):
+        data = leftover + data
+        end = 0
+        for m in _TAG.finditer(data):
+            end = m.end()
+            closing, name, attributes = m[1], m[2], m[3]
+            if closing:
+                if name == b"row":
+                    row, column = row + 1, 1
+                continue
+            value = _reference(attributes)
+            if name == b"row":
+                rows_seen += 1
+                if rows_seen > extent.max_row:
+                    raise _too_large(_TOO_MANY_ROWS, extent.limits, sheet=extent.sheet, n=f"{rows_seen:,}+")
+                if value is not None:
+                    if not _ROW_NUMBER.fullmatch(value):
+                        raise SheetError(_UNREADABLE_XLSX, params={"detail": f"row r={value[:20]!r}"})
+                    row = int(value)
+                if attributes.endswith(b"/"):
+                    row, column = row + 1, 1
+                continue
+            if value is None:
+                extent.cell(row, column)
+                column += 1
+            else:
+                if not (ref := _CELL_REFERENCE.fullmatch(value)):
+                    raise SheetError(_UNREADABLE_XLSX, params={"detail": f"r={value[:20]!r}"})
+                cell_column = column_number(ref[1].upper().decode())
+                extent.cell(int(ref[2]), cell_column)
+                column = cell_column + 1
+            extent.count(1)
+        # What follows the last whole tag is read again with the next chunk; a cell or row tag
+        # longer than _CARRY (no writer makes one) is refused rather than skipped.
+        leftover = data[end:]
+        if len(leftover) > _CARRY:
+            if _TAG_START.search(leftover, 0, len(leftover) - _CARRY + 8):
+                raise SheetError(_UNREADABLE_XLSX, params={"detail": "tag too long"})
+            leftover = leftover[-_CARRY:]
+
+
+_CARRY = 1 << 20
+_TAG_START = re.compile(rb"<(?:[^ \t\r\n<>/:!?]+:)?(?:c|row)[ \t\r\n/>]")
 
 
 # .csv ------------------------------------------------------------------------------------------

@@ -267,8 +267,6 @@ BOMB_SPELLINGS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="gap (review of issue 9): check_xlsx only sees references written "
-                   'r="A1" in capitals; calamine also reads these spellings and allocates the rectangle')
 @pytest.mark.parametrize("spelling", list(BOMB_SPELLINGS))
 def test_2_the_bomb_in_other_spellings_is_refused_before_it_is_read(tmp_path, spelling):
     """The same 550 GB rectangle, spelt as the format allows."""
