@@ -146,6 +146,19 @@ def id_refusal_record(*, actor, number_hash: str, holder_region: str, region_cod
                          "holder_region": holder_region} | (detail or {}))
 
 
+def household_refusal_check(*, actor, household_no: str, region_code: str) -> None:
+    """Refuse, neutrally and audited, a household number used by a household outside the actor's
+    jurisdiction. Called before the write's transaction, so the refusal keeps its audit event."""
+    if not household_no:
+        return
+    held = Household.objects.filter(household_no=household_no).values_list("region_id", flat=True).first()
+    if held is not None and not in_prefix(held, actor.jurisdiction):
+        audit_record(actor=actor, action=Action.CREATE, object_type="household",
+                     object_repr="拒绝使用：户编号已在其他辖区使用", region_code=region_code,
+                     detail={"outcome": "refused", "reason": "household_no_held_elsewhere", "holder_region": held})
+        raise LedgerError(_(HOUSEHOLD_HELD_ELSEWHERE), field="household_no")
+
+
 def worker_create(*, actor, data: dict[str, Any]) -> Worker:
     """Register a person. An ID number already in the ledger is refused: precisely when the holder
     is in the actor's jurisdiction, neutrally and audited when not (the audit is written outside
@@ -160,6 +173,8 @@ def worker_create(*, actor, data: dict[str, Any]) -> Worker:
         raise LedgerError(_(ID_HELD_ELSEWHERE), field="id_number")
     if holder is not None:
         raise LedgerError(_("该公民身份号码已在台账中登记。"), field="id_number")
+    household_refusal_check(actor=actor, household_no=data.get("household_no", ""),
+                            region_code=data["residence_region_id"])
     return _worker_insert(actor=actor, data=data)
 
 

@@ -215,6 +215,11 @@ def test_a_household_number_used_elsewhere_is_refused_neutrally(client, personas
     client.force_login(personas.town)
     response = client.post(reverse("registry:worker_create"), form_data(household_no="H-LAN-1"))
     assert response.context["form"].errors["household_no"] == ["该户编号无法在此使用，请联系县级管理员核实。"]
+    from anju.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(object_type="household", detail__reason="household_no_held_elsewhere")
+    assert event.actor == personas.town and event.detail["holder_region"] == LANXIAN
+    assert "H-LAN-1" not in str(event.detail)
     errors = import_errors(write_xlsx(tmp_path / "w.xlsx", [worker_row(1, street="350581001", 户编号="H-LAN-1")]),
                            personas.town)
     assert [e.reason_zh for e in errors] == ["该户编号无法在此使用，请联系县级管理员核实。"]
