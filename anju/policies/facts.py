@@ -212,12 +212,24 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
         FactDef("seeking_work", "worker", BOOL, "有求职要求", "Seeking work", None),
         FactDef("going_out_to_work", "worker", BOOL, "外出务工", "Going out to work", None),
         FactDef("transport_cost", "worker", NUMBER, "实际交通费用", "Actual transport cost", None, "元", "yuan"),
+        # How the last contract ended and whether benefit is being drawn: HRSS records, not the ledger.
+        FactDef("contract_ended_not_renewed", "worker", BOOL, "劳动合同期满未续订或提前解除",
+                "Contract expired without renewal or ended early", None),
+        FactDef("receiving_unemployment_benefit", "worker", BOOL, "正在领取失业保险金",
+                "Drawing unemployment insurance benefit", None),
     ]
     c["household"] += [
         FactDef("union_hardship", "household", BOOL, "符合工会困难帮扶条件", "Meets the union's hardship conditions",
                 lambda d: F("union_hardship")),
         FactDef("member_count", "household", NUMBER, "台账中的家庭成员数", "Members in the ledger",
                 lambda d: _count_members()),
+        # Cable TV accounts are held by the broadcaster, not the ledger: given when the household applies.
+        FactDef("cable_tv_cut_off_for_arrears", "household", BOOL, "广电机顶盒因欠费已停机",
+                "Cable TV set-top box cut off for arrears", None),
+        FactDef("cable_tv_new_user", "household", BOOL, "新办理广电网络用户", "New cable TV subscriber", None),
+        # The ledger holds no children yet: the Women's Federation records this when it registers a gift.
+        FactDef("april_birthday_child", "household", BOOL, "家中有 4 月过生日的儿童（登记时提供）",
+                "Has a child with an April birthday (given at registration)", None),
     ]
     c["employer"] += [
         FactDef("is_sme", "employer", BOOL, "中小微企业", "Small, medium or micro enterprise",
@@ -233,6 +245,13 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
                 lambda d: _employer_year("average_staff", d), "人", "people"),
         FactDef("culture_spending", "employer", NUMBER, "文体设施及活动支出", "Spending on culture and sports", None, "元", "yuan"),
         FactDef("many_migrant_workers", "employer", BOOL, "农民工较多", "Employs many migrant workers", None),
+        FactDef("is_small_or_micro", "employer", BOOL, "小微企业", "Small or micro enterprise",
+                lambda d: _bool(Q(size_class__in=["small", "micro"]))),
+        # Union dues are paid to the union, and the reward is judged by the reviewing bureau: neither
+        # is in the ledger.
+        FactDef("union_dues_paid", "employer", NUMBER, "已上缴工会经费", "Union dues paid", None, "元", "yuan"),
+        FactDef("kept_jobs_resumed_production", "employer", BOOL, "稳岗复产等工作落实较好（主管部门认定）",
+                "Did well at keeping jobs and resuming production (as the bureau judges)", None),
     ]
     c["hire"] += _worker_facts("hire", "worker__")
     c["hire"] += [
