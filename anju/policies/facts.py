@@ -217,6 +217,8 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
                 "Contract expired without renewal or ended early", None),
         FactDef("receiving_unemployment_benefit", "worker", BOOL, "正在领取失业保险金",
                 "Drawing unemployment insurance benefit", None),
+        FactDef("children_under_18", "worker", NUMBER, "未满 18 周岁的子女数", "Children under 18",
+                lambda d: _count_children("worker", d), "名", "children"),
     ]
     c["household"] += [
         FactDef("union_hardship", "household", BOOL, "符合工会困难帮扶条件", "Meets the union's hardship conditions",
@@ -227,9 +229,13 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
         FactDef("cable_tv_cut_off_for_arrears", "household", BOOL, "广电机顶盒因欠费已停机",
                 "Cable TV set-top box cut off for arrears", None),
         FactDef("cable_tv_new_user", "household", BOOL, "新办理广电网络用户", "New cable TV subscriber", None),
-        # The ledger holds no children yet: the Women's Federation records this when it registers a gift.
-        FactDef("april_birthday_child", "household", BOOL, "家中有 4 月过生日的儿童（登记时提供）",
-                "Has a child with an April birthday (given at registration)", None),
+        # Children are held under their parents in the ledger (registry.Child): counted over the
+        # household's workers, under 18 on the evaluation date.
+        FactDef("children_under_18", "household", NUMBER, "家中未满 18 周岁的子女数", "Children under 18 in the household",
+                lambda d: _count_children("worker__household", d), "名", "children"),
+        FactDef("april_birthday_children", "household", NUMBER, "家中 4 月出生、未满 18 周岁的子女数",
+                "Children under 18 in the household born in April",
+                lambda d: _count_children("worker__household", d, birth_date__month=4), "名", "children"),
     ]
     c["employer"] += [
         FactDef("is_sme", "employer", BOOL, "中小微企业", "Small, medium or micro enterprise",
@@ -318,6 +324,16 @@ def _count_members():
 
     return Coalesce(Subquery(Worker.objects.filter(household=OuterRef("pk")).order_by().values("household")
                              .annotate(n=_count()).values("n")[:1]), Value(0), output_field=IntegerField())
+
+
+def _count_children(parent: str, as_of: dt.date, **lookups):
+    """Children of the subject (`parent` is the path from a child to it) under 18 on `as_of`."""
+    from anju.registry.models import Child, child_born_after
+
+    children = Child.objects.filter(**{parent: OuterRef("pk")}, birth_date__lte=as_of,
+                                    birth_date__gt=child_born_after(as_of), **lookups)
+    return Coalesce(Subquery(children.order_by().values(parent).annotate(n=_count()).values("n")[:1]),
+                    Value(0), output_field=IntegerField())
 
 
 def _count():

@@ -10,3 +10,6 @@ class RegistryConfig(AppConfig):
         from anju.registry import workflow_steps
 
         workflow_steps.register()
+        from anju.registry.panels import register_ledger_panels
+
+        register_ledger_panels()

@@ -15,6 +15,7 @@ from anju.registry.choices import (
     DifficultyType,
     Education,
     EmploymentStatus,
+    Gender,
     Relation,
     VisitResult,
 )
@@ -197,3 +198,34 @@ class CertificateForm(ValidatedForm):
 
     def raw_values(self) -> dict:
         return dict(self.cleaned_data) | {"id_number": self.worker.id_number}
+
+
+class ChildForm(forms.Form):
+    """A worker's child; `registry.services.child_birth_date_problem` bounds the birth date."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=_TEXT))
+    gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices, widget=forms.Select(attrs=_SELECT))
+    birth_date = forms.DateField(label=_("出生日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs=_TEXT | {"type": "date"}))
+    school = forms.CharField(label=_("就读学校"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
+    notes = forms.CharField(label=_("备注"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["null_characters_not_allowed"] = gettext(BAD_TEXT)
+
+    def clean_birth_date(self):
+        from anju.registry.services import child_birth_date_problem
+
+        value = self.cleaned_data["birth_date"]
+        problem = child_birth_date_problem(value, on=local_today())
+        if problem:
+            raise forms.ValidationError(gettext(problem))
+        return value
+
+    def clean(self):
+        super().clean()
+        for name in ("name", "school", "notes"):
+            if name in self.cleaned_data and bad_text(self.cleaned_data[name]):
+                self.add_error(name, gettext(BAD_TEXT))
+        self.validated = dict(self.cleaned_data)

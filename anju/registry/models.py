@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +170,51 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occupation} {self.certificate_no}"
+
+
+# A child is a minor: under 18 (未成年人保护法 art. 2), so the law fixes the bound, not a setting.
+CHILD_AGE_LIMIT = 18
+
+
+def child_born_after(on: dt.date) -> dt.date:
+    """The latest birth date of someone already 18 on `on`: a child under 18 is born after it."""
+    try:
+        return on.replace(year=on.year - CHILD_AGE_LIMIT)
+    except ValueError:  # on 29 February, someone born 28 February 18 years before is already 18
+        return on.replace(year=on.year - CHILD_AGE_LIMIT, day=28)
+
+
+class Child(models.Model):
+    """A worker's child under 18, for the measures that reach children (Shishi 五: the April
+    birthday gift, "caring mother" pairing). Held under the parent; the parent's region decides
+    who may see and change it."""
+
+    worker = models.ForeignKey(Worker, verbose_name=_("父母（台账人员）"), on_delete=models.CASCADE, related_name="children")
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    school = models.CharField(_("就读学校"), max_length=100, blank=True)
+    notes = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(no_db_index=["worker"])
+
+    class Meta:
+        verbose_name = _("子女")
+        verbose_name_plural = _("子女")
+        ordering = ["birth_date", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, day) -> int:
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def age(self) -> int:
+        from anju.lib.dates import today
+
+        return self.age_on(today())
 
 
 class VerificationVisit(models.Model):

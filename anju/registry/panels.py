@@ -72,3 +72,14 @@ def worker_panels(request, worker) -> dict[str, list[SafeString]]:
             context |= panel.context_fn(request, worker)
         out[panel.column].append(render_to_string(panel.template, context, request=request))
     return out
+
+
+def _children_context(request, worker) -> dict:
+    from anju.registry.permissions import WorkerPolicy
+
+    return {"children": list(worker.children.all()), "can_change": WorkerPolicy.can_on(request.user, "change", worker)}
+
+
+def register_ledger_panels() -> None:
+    """The ledger's own panels (called from RegistryConfig.ready)."""
+    register_worker_panel("children", "registry/_children_panel.html", _children_context, order=5, column="main")

@@ -19,7 +19,15 @@ from anju.lib.identifiers import mask_id_number, mask_mobile
 from anju.lib.versioning import adopt, lock_versioned, save_versioned
 from anju.regions.codes import in_prefix
 from anju.registry.choices import TimelineKind, VisitResult, types_of
-from anju.registry.models import Certificate, Household, TimelineEvent, VerificationVisit, Worker
+from anju.registry.models import (
+    Certificate,
+    Child,
+    Household,
+    TimelineEvent,
+    VerificationVisit,
+    Worker,
+    child_born_after,
+)
 from anju.registry.permissions import WorkerPolicy
 from anju.registry.validation import WORKER_MODEL_FIELDS
 from anju.workflow.services import close_open_tasks_for
@@ -311,3 +319,43 @@ def certificate_add(*, actor, worker: Worker, data: dict[str, Any]) -> Certifica
                  data={"certificate": cert.pk, "kind": cert.kind, "occupation": cert.occupation})
     audit_record(actor=actor, action=Action.CREATE, obj=cert, region_code=worker.residence_region_id)
     return cert
+
+
+CHILD_FIELDS = ("name", "gender", "birth_date", "school", "notes")
+
+
+def child_birth_date_problem(birth_date: dt.date, *, on: dt.date) -> str | None:
+    """Why a child's birth date is refused on `on`, or None: not in the future, under 18."""
+    if birth_date > on:
+        return N_("出生日期不能晚于今天。")
+    if birth_date <= child_born_after(on):
+        return N_("子女须未满 18 周岁：出生日期须在最近 18 年内。")
+    return None
+
+
+@transaction.atomic
+def child_add(*, actor, worker: Worker, data: dict[str, Any]) -> Child:
+    """Record a worker's child under 18. The parent's jurisdiction decides who may."""
+    if not WorkerPolicy.can_on(actor, "change", worker):
+        raise LedgerError(_("您没有修改该人员信息的权限。"))
+    from anju.lib.dates import today
+
+    problem = child_birth_date_problem(data["birth_date"], on=today())
+    if problem:
+        raise LedgerError(_(problem), field="birth_date")
+    child = Child(worker=worker, **{k: data.get(k, "") for k in CHILD_FIELDS})
+    child.full_clean()
+    child.save()
+    audit_record(actor=actor, action=Action.CREATE, obj=child, region_code=worker.residence_region_id,
+                 detail={"worker": worker.pk})
+    return child
+
+
+@transaction.atomic
+def child_remove(*, actor, child: Child) -> None:
+    worker = child.worker
+    if not WorkerPolicy.can_on(actor, "change", worker):
+        raise LedgerError(_("您没有修改该人员信息的权限。"))
+    audit_record(actor=actor, action=Action.DELETE, obj=child, region_code=worker.residence_region_id,
+                 detail={"worker": worker.pk})
+    child.delete()

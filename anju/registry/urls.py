@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/visit/", views.visit_create, name="visit_create"),
     path("<int:pk>/reveal/", views.worker_reveal, name="worker_reveal"),
     path("<int:pk>/certificates/new/", views.certificate_create, name="certificate_create"),
+    path("<int:pk>/children/new/", views.child_create, name="child_create"),
+    path("<int:pk>/children/<int:child_pk>/delete/", views.child_delete, name="child_delete"),
     path("rounds/", views_rounds.round_list, name="round_list"),
     path("rounds/<int:pk>/", views_rounds.round_detail, name="round_detail"),
     # Workbook import and export (docs/ledger-workbook.md)

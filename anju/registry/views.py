@@ -17,7 +17,7 @@ from anju.regions.widgets import RegionPicker
 from anju.registry import services
 from anju.registry.choices import DifficultyType, EmploymentStatus, Gender
 from anju.registry.filters import WorkerFilter
-from anju.registry.forms import CertificateForm, VisitForm, WorkerForm, initial_for
+from anju.registry.forms import CertificateForm, ChildForm, VisitForm, WorkerForm, initial_for
 from anju.registry.panels import worker_panels
 from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import get_worker_for_user, workers_for_user
@@ -309,6 +309,33 @@ def certificate_create(request, pk):
             messages.success(request, _("已添加证书。"))
             return redirect(reverse("registry:worker_detail", args=[worker.pk]) + "#certificates")
     return render(request, "registry/certificate_form.html", {"form": form, "worker": worker, "nav": "ledger"})
+
+
+@login_required
+def child_create(request, pk):
+    worker = get_worker_for_user(request.user, pk, action="change")
+    form = ChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_add(actor=request.user, worker=worker, data=form.validated)
+        except LedgerError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("已添加子女。"))
+            return redirect(reverse("registry:worker_detail", args=[worker.pk]) + "#children")
+    return render(request, "registry/child_form.html", {"form": form, "worker": worker, "nav": "ledger"})
+
+
+@login_required
+@require_POST
+def child_delete(request, pk, child_pk):
+    worker = get_worker_for_user(request.user, pk, action="change")
+    child = worker.children.filter(pk=child_pk).first()
+    if child is None:
+        raise Http404
+    services.child_remove(actor=request.user, child=child)
+    messages.success(request, _("已删除子女记录。"))
+    return redirect(reverse("registry:worker_detail", args=[worker.pk]) + "#children")
 
 
 def _export_query(request) -> str:
