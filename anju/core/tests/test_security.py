@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import json
 import threading
-import zipfile
 
 import pytest
 from django.core.files import File
@@ -46,7 +45,7 @@ from anju.core.tests.test_http_security import (  # noqa: F401 (limited)
     screen,
 )
 from anju.lib.sheets import Limits, SheetTooLarge, check_xlsx
-from anju.lib.tests.test_sheets import _CONTENT_TYPES, _ROOT_RELS, _WORKBOOK, _WORKBOOK_RELS, bomb
+from anju.lib.tests.test_sheets import bomb, sheet_book
 from anju.policies.tests.conftest import (  # noqa: F401 (assistance: a fixture)
     assistance,
     months_ago,
@@ -240,15 +239,7 @@ def test_2_a_dead_worker_s_job_is_failed_at_the_next_worker_start(db, uploads, s
 
 def workbook(path, sheet_data: str):
     """A one-sheet workbook whose sheetData is `sheet_data` (A1 holds 姓名)."""
-    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>' + sheet_data + "</sheetData></worksheet>")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
-                           ("xl/workbook.xml", _WORKBOOK), ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
-                           ("xl/worksheets/sheet1.xml", sheet)):
-            z.writestr(name, text)
-    return path
+    return sheet_book(path, '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>' + sheet_data)
 
 
 X = '<c t="inlineStr"><is><t>x</t></is></c>'  # a cell without a reference: the next column
