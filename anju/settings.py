@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "anju.employment",
     "anju.training",
     "anju.policies",
+    "anju.benefits",
     "anju.portal",
 ]
 

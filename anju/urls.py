@@ -14,6 +14,7 @@ urlpatterns = [
     path("workflow/", include("anju.workflow.urls")),
     path("policies/parameters/", include("anju.params.urls")),
     path("policies/", include("anju.policies.urls")),
+    path("benefits/", include("anju.benefits.urls")),
     path("check/", include("anju.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -215,6 +215,30 @@ class _Reader:
             raise PackError(self.path, line, column, f"{what}: {exc.message}") from None
 
 
+def _verification(r: _Reader, raw: Any, facts: dict[str, str]) -> tuple[dict, ...]:
+    """The verification steps, in order: {step, department, label, checks}. `checks` names the
+    facts whose fresh comparison data answers the step by itself (the benefits work)."""
+    if not isinstance(raw, list):
+        raise r.fail(None, "verification is a list of {step, department, label}")
+    out, seen = [], set()
+    for item in raw:
+        code = str(r.get(item, "step", context=item))
+        if code in seen:
+            raise r.fail(item["step"], f"step '{code}' appears twice")
+        seen.add(code)
+        department = item.get("department")
+        if department is not None and str(department) not in DEPARTMENT_KINDS:
+            raise r.fail(department, f"unknown department '{department}'")
+        checks = item.get("checks") or []
+        if not isinstance(checks, list):
+            raise r.fail(_key(item, "checks"), "checks is a list of fact names")
+        for name in checks:
+            if str(name) not in facts:
+                raise r.fail(name, f"step '{code}' checks unknown fact '{name}'")
+        out.append({**dict(item), "checks": [str(c) for c in checks]})
+    return tuple(out)
+
+
 def _first_key(mapping: Any) -> Any:
     if isinstance(mapping, dict) and mapping:
         return next(iter(mapping))
@@ -331,7 +355,7 @@ def load_pack(path: Path) -> Policy:
         cap=number("cap", data.get("cap")),
         amount_note=r.label(data["amount_note"], "amount_note") if data.get("amount_note") else None,
         frequency={k: v for k, v in frequency.items() if k != "assumption"},
-        verification=tuple(dict(v) for v in (data.get("verification") or [])),
+        verification=_verification(r, data.get("verification") or [], facts),
         parameters=parameters,
         examples=tuple(data.get("examples") or []),
         kind=kind,
