@@ -505,6 +505,32 @@ class Recovery(models.Model):
         return f"{self.grant_id} {self.amount_due}"
 
 
+class BulkJob(Job):
+    """Work on many applications at once, as a background job with progress: creating them from a
+    proactive list (免申即享), or passing one step for all of a selection."""
+
+    class Kind(models.TextChoices):
+        FROM_SCAN = "from_scan", _("按主动发现名单生成申请")
+        PASS_STEP = "pass_step", _("批量通过审核环节")
+
+    kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
+    policy_id = models.CharField(_("政策"), max_length=80)
+    region_prefix = models.CharField(_("地区"), max_length=12, blank=True)
+    scan_job = models.ForeignKey("policies.ScanJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    step_code = models.CharField(_("环节"), max_length=40, blank=True)
+    reason = models.CharField(_("意见"), max_length=300, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta(Job.Meta):
+        verbose_name = _("批量办理任务")
+        verbose_name_plural = _("批量办理任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.policy_id}"
+
+
 # Comparison sources ------------------------------------------------------------------------------
 class SourceKind(models.TextChoices):
     MINIMUM_LIVING = "minimum_living", _("民政部门低保对象名单")

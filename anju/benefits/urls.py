@@ -1,10 +1,12 @@
-from django.urls import path
-
-from anju.benefits import views
+from django.urls import include, path
 
 app_name = "benefits"
 
+# Each area of the benefits pages keeps its own routes.
 urlpatterns = [
-    path("applications/<int:pk>/", views.application_detail, name="application"),
-    path("grants/<int:pk>/", views.grant_detail, name="grant"),
+    path("", include("anju.benefits.urls_applications")),
+    path("", include("anju.benefits.urls_money")),
+    path("", include("anju.benefits.urls_sources")),
+    path("", include("anju.benefits.urls_figures")),
+    path("", include("anju.benefits.urls_bulk")),
 ]
