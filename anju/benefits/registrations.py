@@ -24,6 +24,11 @@ def register() -> None:
                                "title": (e.data or {}).get("title", ""), "reason": (e.data or {}).get("reason", "")})
     register_timeline_kind("grant_approved", _("待遇已批准"), "bi-check2-circle",
                            describe=lambda e: _("「%(title)s」已批准") % {"title": (e.data or {}).get("title", "")})
-    register_timeline_kind("grant_paid", _("待遇已拨付"), "bi-cash-coin",
-                           describe=lambda e: _("「%(title)s」已拨付 %(amount)s 元") % {
-                               "title": (e.data or {}).get("title", ""), "amount": (e.data or {}).get("amount", "")})
+    register_timeline_kind("grant_paid", _("待遇已发放"), "bi-cash-coin", describe=_paid)
+
+
+def _paid(event) -> str:
+    data = event.data or {}
+    if data.get("amount") is not None:
+        return _("「%(title)s」已拨付 %(amount)s 元") % {"title": data.get("title", ""), "amount": data["amount"]}
+    return _("「%(title)s」已发放 %(units)s 份") % {"title": data.get("title", ""), "units": data.get("units", 1)}

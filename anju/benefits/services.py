@@ -502,12 +502,25 @@ def _grant_value(grant: Grant) -> Decimal:
     return grant.amount if grant.amount is not None else Decimal(grant.units)
 
 
+def _units(policy: Policy, evaluation) -> int:
+    """How many units an in-kind grant gives: the pack's `units` expression on the facts it was
+    decided on (one gift box per April-born child), one when the pack states none."""
+    if policy.units is None:
+        return 1
+    value, _reads = policy.units.evaluate(evaluation.facts, evaluation.params)
+    if value is None or value < 1:
+        raise BenefitError(N_("无法确定发放数量。"), code="units_unknown")
+    return int(value)
+
+
 def _approve(application: Application, *, actor, chosen: Decimal | None, reason: str, at: dt.datetime) -> Grant:
     policy = get_policy(application.policy_id)
     if policy is None:
         raise BenefitError(N_("政策不存在或未通过校验。"))
     subject = subject_get(application.subject_type, application.subject_id)
-    on = timezone.localdate(at)
+    # Judged for the date the application is about (the period it claims), on the facts as they
+    # stand at approval; the approval's decision is stored with the grant.
+    on = application.decision.decided_on
     evaluation = engine.evaluate_subject(policy, subject, on)
     if evaluation.status != engine.ELIGIBLE:
         failed = [c.label_zh for c in evaluation.conditions if c.passed is False]
@@ -548,14 +561,14 @@ def _approve(application: Application, *, actor, chosen: Decimal | None, reason:
         Decision.objects.filter(pk=decision.pk).update(amount=chosen)
     fund = None
     if policy.kind != "service":
-        fund = fund_for(policy, application.region_code, on)
+        fund = fund_for(policy, application.region_code, timezone.localdate(at))
         if fund is None:
             raise BenefitError(N_("「%(policy)s」在本地区还没有登记资金来源或名额，请财政（或牵头）部门先登记后再批准。"),
                                params={"policy": policy.title.zh}, code="no_fund")
     grant = Grant(application=application, policy_id=policy.id, subject_type=application.subject_type,
                   subject_id=application.subject_id, region_code=application.region_code, period=application.period,
                   kind=policy.kind, amount=amount if policy.kind == "cash" else None,
-                  units=1 if policy.kind == "in_kind" else 0, amount_reason=reason if chosen is not None else "",
+                  units=_units(policy, evaluation) if policy.kind == "in_kind" else 0, amount_reason=reason if chosen is not None else "",
                   decision=decision, fund=fund, approved_by=actor, approved_at=at,
                   status=GrantStatus.APPROVED if policy.kind != "service" else GrantStatus.PAID)
     try:
@@ -808,9 +821,8 @@ def line_settle(*, actor, line: PaymentLine, paid: bool, reason: str = "", at: d
     if paid:
         line.status = LineStatus.PAID
         grant.status, grant.paid_at = GrantStatus.PAID, now
-        start = timezone.localdate(grant.application.created_at)
-        if grant.application.scan_job_id:
-            start = grant.application.scan_job.created_at and timezone.localdate(grant.application.scan_job.created_at) or start
+        app = grant.application
+        start = timezone.localdate(app.scan_job.created_at) if app.scan_job_id else timezone.localdate(app.created_at)
         grant.working_days_to_pay = max(0, working_days_between(start, timezone.localdate(now), work_calendar()))
         Fund.objects.filter(pk=grant.fund_id).update(committed=F("committed") - line.amount, paid=F("paid") + line.amount)
         FundMovement.objects.create(fund_id=grant.fund_id, grant=grant, kind=FundMovement.Kind.PAY, amount=line.amount,
@@ -832,6 +844,32 @@ def line_settle(*, actor, line: PaymentLine, paid: bool, reason: str = "", at: d
     if not batch.lines.filter(status=LineStatus.PENDING).exists():
         PaymentBatch.objects.filter(pk=batch.pk).update(status="closed", closed_at=now)
     return line
+
+
+@transaction.atomic
+def grant_provide(*, actor, grant: Grant | int, note: str = "", version: int | None = None) -> Grant:
+    """An in-kind grant handed over (a gift box delivered, a fee waived) once its notice is over:
+    its units move from committed to used on the quota."""
+    grant = _locked_grant(grant, version)
+    if grant.kind != "in_kind" or grant.status != GrantStatus.READY:
+        raise BenefitError(N_("只有公示期满、待发放的实物待遇可以登记发放。"), status=409)
+    note = _clean_reason(note, required=False)
+    now = timezone.now()
+    value = _grant_value(grant)
+    if grant.fund_id:
+        Fund.objects.filter(pk=grant.fund_id).update(committed=F("committed") - value, paid=F("paid") + value)
+        FundMovement.objects.create(fund_id=grant.fund_id, grant=grant, kind=FundMovement.Kind.PAY, amount=value,
+                                    actor=actor, at=now)
+    app = grant.application
+    grant.status, grant.paid_at = GrantStatus.PAID, now
+    start = timezone.localdate(app.scan_job.created_at) if app.scan_job_id else timezone.localdate(app.created_at)
+    grant.working_days_to_pay = max(0, working_days_between(start, timezone.localdate(now), work_calendar()))
+    grant.version += 1
+    grant.save(update_fields=["status", "paid_at", "working_days_to_pay", "version"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=grant, region_code=grant.region_code,
+                 changes={"status": (GrantStatus.READY, GrantStatus.PAID)}, detail={"units": grant.units, "note": note})
+    _timeline(app, "grant_paid", actor=actor, data={"units": grant.units})
+    return grant
 
 
 @transaction.atomic

@@ -27,9 +27,10 @@ class Decision(models.Model):
     decided_on = models.DateField(_("判定日期"))
     status = models.CharField(_("结果"), max_length=14, choices=DecisionStatus.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
-    facts = models.JSONField(_("依据的事实"), default=dict)
-    params = models.JSONField(_("依据的参数"), default=dict)
-    trace = models.JSONField(_("判定过程"), default=list)
+    # Blank allowed: a policy may read no parameter (a gift box per April-born child).
+    facts = models.JSONField(_("依据的事实"), default=dict, blank=True)
+    params = models.JSONField(_("依据的参数"), default=dict, blank=True)
+    trace = models.JSONField(_("判定过程"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

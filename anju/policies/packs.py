@@ -128,6 +128,9 @@ class Policy:
     parameters_on: str | None = None
     # By application, but staff may run a list of those who may qualify to reach out to them.
     outreach: bool = False
+    # For kind in_kind: how many units one grant gives (a gift box per April-born child); one
+    # when not stated.
+    units: Expression | None = None
     valid_assumption: Label | None = None
     frequency_assumption: Label | None = None
     assumptions: tuple[Assumption, ...] = ()
@@ -155,6 +158,8 @@ class Policy:
         names: set[str] = set()
         for c in (*self.conditions, *self.exclusions):
             names |= c.expression.facts()
+        if self.units is not None:
+            names |= self.units.facts()
         return names | self.amount_facts()
 
     def params_read(self) -> set[str]:
@@ -320,6 +325,8 @@ def load_pack(path: Path) -> Policy:
                                      or (amount_range.get("min") is None and amount_range.get("max") is None)):
         raise r.fail(_key(data, "amount_range"), "amount_range is {min: EXPRESSION, max: EXPRESSION} with at least one bound")
     amount_range = amount_range or {}
+    if data.get("units") is not None and kind != "in_kind":
+        raise r.fail(_key(data, "units"), "'units' (how many a grant gives) is for kind in_kind")
     if kind != "cash":
         for key in ("amount", "cap", "amount_range"):
             if data.get(key) is not None:
@@ -364,6 +371,7 @@ def load_pack(path: Path) -> Policy:
         amount_max=number("amount_range.max", amount_range.get("max")),
         parameters_on=parameters_on,
         outreach=bool(data.get("outreach", False)),
+        units=number("units", data.get("units")),
         valid_assumption=assumed(valid, Label("有效期", "Validity")),
         frequency_assumption=assumed(frequency, Label("频次", "Frequency")),
     )
