@@ -266,8 +266,7 @@ def _open_step(application: Application, step: ApplicationStep, *, at: dt.dateti
     spec = chain.StepSpec(step.code, None, step.department_kind, step.role)  # type: ignore[arg-type]
     task = task_build(assignment=chain.assignment(spec, days), subject_type="benefits.application",
                       subject_id=application.pk, subject_label=f"{application.policy_title} · {application.subject_label}",
-                      region_code=application.region_code, parent=("benefits.policy", 0), opened_at=at)
-    task.outcome = ""
+                      region_code=application.region_code, opened_at=at)
     task.save()
     step.state, step.task, step.working_days = StepState.OPEN, task, days
     step.save(update_fields=["state", "task", "working_days"])
