@@ -265,7 +265,7 @@ def _open_step(application: Application, step: ApplicationStep, *, at: dt.dateti
                            params={"step": step.label_zh}, code="no_time_limit")
     spec = chain.StepSpec(step.code, None, step.department_kind, step.role)  # type: ignore[arg-type]
     task = task_build(assignment=chain.assignment(spec, days), subject_type="benefits.application",
-                      subject_id=application.pk, subject_label=f"{application.policy_title} · {application.subject_label}",
+                      subject_id=application.pk, subject_label=f"{step.label_zh[:30]} · {application.policy_title[:40]} · {application.subject_label}",
                       region_code=application.region_code, opened_at=at)
     task.save()
     step.state, step.task, step.working_days = StepState.OPEN, task, days
