@@ -16,6 +16,8 @@ urlpatterns = [
     path("policies/", include("anju.policies.urls")),
     path("benefits/", include("anju.benefits.urls")),
     path("check/", include("anju.portal.urls")),
+    path("apply/", include("anju.portal.urls_apply")),
+    path("notices/", include("anju.portal.urls_notices")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
