@@ -112,7 +112,7 @@ def code_send(*, phone: str, address: str) -> PhoneCode:
     PhoneCode.objects.filter(phone_hash=hashed, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     record = PhoneCode.objects.create(phone_hash=hashed, code_hash=_code_hash(hashed, code), address_hash=address_hash,
                                       created_at=now, expires_at=now + dt.timedelta(seconds=ttl_seconds()))
-    outbox.sms_to_phone(phone=phone, text=SMS_TEXT, params={"code": code}, kind="portal.code")
+    outbox.sms_to_phone(phone=phone, text=SMS_TEXT, params={"code": code}, kind="portal.code", secret=True)
     return record
 
 

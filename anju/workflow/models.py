@@ -203,6 +203,9 @@ class Message(models.Model):
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    # A one-time code: its text is wiped once it is sent or has finally failed, so the code never
+    # stays readable in the database.
+    secret = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

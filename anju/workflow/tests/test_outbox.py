@@ -75,6 +75,23 @@ def test_sent_after_commit_in_chinese(gateway, sent):
     assert message.phone_masked == "138****8000" and "13800138000" not in message.phone_enc
 
 
+def test_secret_text_is_wiped_once_sent_or_failed(gateway, sent, settings):
+    message = outbox.sms_to_phone(phone="13800138000", text="您的验证码是 %(code)s", params={"code": "482913"},
+                                  secret=True)
+    message.refresh_from_db()
+    assert gateway.received[0]["body"]["text"] == "您的验证码是 482913"
+    assert message.status == MessageStatus.SENT and message.body == "" and message.params == {}
+    assert "482913" not in message.text
+    settings.ANJU_SMS_MAX_ATTEMPTS = 1
+    gateway.answers = [500]
+    failed = outbox.sms_to_phone(phone="13800138000", text="您的验证码是 %(code)s", params={"code": "111222"},
+                                 secret=True)
+    failed.refresh_from_db()
+    assert failed.status == MessageStatus.FAILED and failed.body == "" and failed.params == {}
+    with pytest.raises(outbox.SmsError):
+        outbox.sms_resend(actor=None, message=failed)
+
+
 def test_failure_retried_then_failed(gateway, sent, settings):
     settings.ANJU_SMS_MAX_ATTEMPTS = 3
     gateway.answers = [500, 503, 500]
