@@ -53,16 +53,44 @@ def message_to_user(*, user, text: str, params: dict[str, Any] | None = None, ki
                                   sent_at=timezone.now())
 
 
-def sms_to_phone(*, phone: str, text: str, params: dict[str, Any] | None = None, kind: str = "") -> Message:
-    """An SMS in Chinese to a mobile number, sent after the caller's transaction commits."""
+WIPED = N_("（一次性验证码短信，发送后内容已清除）")
+
+
+def sms_to_phone(*, phone: str, text: str, params: dict[str, Any] | None = None, kind: str = "",
+                 secret: bool = False) -> Message:
+    """An SMS in Chinese to a mobile number, sent after the caller's transaction commits. A
+    `secret` one (a one-time code) has its text wiped once sent or finally failed."""
     params = params or {}
     with translation.override("zh-hans"):
         body = render(text, params)
     message = Message.objects.create(
         channel=Channel.SMS, phone_enc=crypto.encrypt(phone), phone_hash=crypto.lookup_hash(phone, purpose="phone"),
-        phone_masked=mask_mobile(phone), text=text, params=params, body=body, kind=kind)
+        phone_masked=mask_mobile(phone), text=text, params=params, body=body, kind=kind, secret=secret)
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
+
+
+def sms_many(*, recipients: list[tuple[str, str, str, dict[str, Any]]], text: str, kind: str = "") -> int:
+    """Many SMS of one text at once (免申即享: tens of thousands of people told together): one
+    INSERT per thousand messages and ONE delivery task for all of them after commit, instead of
+    a task each. `recipients` are (phone_enc, phone_hash, phone_masked, params), the phone as the
+    ledger keeps it (encrypted, with its keyed hash). Returns how many were written."""
+    if not recipients:
+        return 0
+    with translation.override("zh-hans"):
+        messages = [Message(channel=Channel.SMS, phone_enc=enc, phone_hash=hashed, phone_masked=masked, text=text,
+                            params=params or {}, body=render(text, params or {}), kind=kind)
+                    for enc, hashed, masked, params in recipients]
+    Message.objects.bulk_create(messages, batch_size=1000)
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: _enqueue_many(ids))
+    return len(messages)
+
+
+def _enqueue_many(message_ids: list[int]) -> None:
+    from anju.workflow.tasks import send_sms_many
+
+    send_sms_many.enqueue(message_ids)
 
 
 def _enqueue(message_id: int, *, after: dt.datetime | None = None) -> None:
@@ -140,12 +168,20 @@ def deliver(message_id: int) -> str:
         final = message.attempts >= settings.ANJU_SMS_MAX_ATTEMPTS
         Message.objects.filter(pk=message.pk).update(
             last_error=str(exc)[:300], status=MessageStatus.FAILED if final else MessageStatus.PENDING)
+        if final and message.secret:
+            _wipe(message.pk)
         if not final:
             _enqueue(message.pk, after=timezone.now() + dt.timedelta(seconds=settings.ANJU_SMS_RETRY_SECONDS
                                                                      * 2 ** (message.attempts - 1)))
         return MessageStatus.FAILED if final else MessageStatus.PENDING
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=timezone.now(), last_error="")
+    if message.secret:
+        _wipe(message.pk)
     return MessageStatus.SENT
+
+
+def _wipe(message_id: int) -> None:
+    Message.objects.filter(pk=message_id).update(body="", params={}, text=WIPED)
 
 
 @transaction.atomic
@@ -158,6 +194,8 @@ def sms_resend(*, actor, message: Message) -> Message:
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.channel != Channel.SMS or message.status not in (MessageStatus.FAILED, MessageStatus.LIMITED):
         raise SmsError(N_("只有发送失败或超出上限的短信可以重新发送。"))
+    if message.secret:
+        raise SmsError(N_("验证码短信不能重新发送：请本人重新获取验证码。"))
     before = message.status
     message.status, message.attempts, message.last_error = MessageStatus.PENDING, 0, ""
     message.save(update_fields=["status", "attempts", "last_error"])
