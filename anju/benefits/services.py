@@ -47,7 +47,7 @@ from anju.lib import crypto
 from anju.lib.dates import today
 from anju.lib.errors import AnjuError
 from anju.lib.identifiers import mask_mobile
-from anju.lib.jsonutil import jsonable
+from anju.lib.jsonutil import jsonable, plain_decimal
 from anju.lib.versioning import lock_versioned
 from anju.lib.workdays import add_working_days, working_days_between
 from anju.params.selectors import resolve
@@ -543,7 +543,7 @@ def _approve(application: Application, *, actor, chosen: Decimal | None, reason:
                                    params={"amount": evaluation.amount})
             if not reason:
                 raise BenefitError(N_("确定金额须填写理由。"), field="reason")
-            amount = chosen
+            amount = engine.money(chosen)
         if amount is None:
             if policy.has_range:
                 raise BenefitError(N_("请在政策规定的范围内（%(low)s–%(high)s 元）确定金额，并填写理由。"), field="amount",
@@ -583,7 +583,8 @@ def _approve(application: Application, *, actor, chosen: Decimal | None, reason:
                          "fund": fund.code if fund else None, "reason": reason, "decision": decision.pk})
     _notify_applicant(application, N_("您的「%(policy)s」申请（%(number)s）已批准%(amount)s，公示无异议后发放。"),
                       {"amount": f"，金额 {grant.amount} 元" if grant.amount is not None else ""}, kind="benefits.approved")
-    _timeline(application, "grant_approved", actor=actor, data={"amount": jsonable(grant.amount)})
+    _timeline(application, "grant_approved", actor=actor,
+              data={"amount": None if grant.amount is None else plain_decimal(grant.amount, places=2)})
     return grant
 
 
@@ -826,7 +827,7 @@ def line_settle(*, actor, line: PaymentLine, paid: bool, reason: str = "", at: d
         Fund.objects.filter(pk=grant.fund_id).update(committed=F("committed") - line.amount, paid=F("paid") + line.amount)
         FundMovement.objects.create(fund_id=grant.fund_id, grant=grant, kind=FundMovement.Kind.PAY, amount=line.amount,
                                     actor=actor, at=now)
-        _timeline(grant.application, "grant_paid", actor=actor, data={"amount": jsonable(line.amount)})
+        _timeline(grant.application, "grant_paid", actor=actor, data={"amount": plain_decimal(line.amount, places=2)})
         _notify_applicant(grant.application, N_("您的「%(policy)s」%(amount)s 元已拨付至尾号 %(tail)s 的账户，请注意查收。"),
                           {"amount": str(line.amount), "tail": line.account_masked[-4:]}, kind="benefits.paid")
     else:
