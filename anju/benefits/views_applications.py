@@ -279,7 +279,17 @@ def _detail_context(request, application: Application, *, bound: dict | None = N
         "can": can, "forms": forms, "attachments": selectors.attachments_of(application), "grant": grant,
         "region": region_name(application.region_code), "error": error, "conflict": conflict,
         "error_form": error_form, "today": timezone.localdate(),
+        "phone_differs": _phone_differs(application),
     }
+
+
+def _phone_differs(application: Application) -> bool:
+    """An application made on the public site with a phone the ledger does not hold for the
+    worker: anyone who knows an ID number could apply for someone else, so the acting officers
+    are warned to confirm who applied."""
+    worker = application.worker
+    return bool(application.door == "portal" and worker is not None and worker.phone_hash
+                and application.phone_hash and application.phone_hash != worker.phone_hash)
 
 
 @login_required

@@ -271,3 +271,23 @@ def test_in_kind_quota_counts_units(people):
         services.step_decide(actor=officer, application=apps[1], outcome="pass")
     assert refused.value.code == "fund_overdrawn"
     assert apps[1].steps.get().state == StepState.OPEN
+
+
+def test_portal_phone_that_differs_from_the_ledger_is_flagged(people, client):
+    worker = qualifying_worker(phone="13800001234")
+    app = services.application_create(actor=None, policy=get_policy(POLICY), subject_type="worker",
+                                      subject_id=worker.pk, door=Door.PORTAL, phone="13999998888")
+    client.force_login(people.town)
+    page = client.get(f"/benefits/applications/{app.pk}/")
+    assert page.status_code == 200 and b'data-testid="phone-differs"' in page.content
+    same = services.application_create(actor=None, policy=get_policy("quanzhou-union-relief"),
+                                       subject_type="household", subject_id=_household(worker).pk,
+                                       door=Door.PORTAL, phone="13800001234")
+    assert b'data-testid="phone-differs"' not in client.get(f"/benefits/applications/{same.pk}/").content
+
+
+def _household(worker):
+    household = Household.objects.create(household_no=f"H-{worker.pk}", region_id=worker.residence_region_id)
+    worker.household = household
+    worker.save(update_fields=["household"])
+    return household
