@@ -37,7 +37,8 @@ def _value_text(subject_type: str, fact: str, value: Any) -> str:
     if value is False:
         return _("未%(label)s") % {"label": label} if label.startswith(("参加", "已", "有")) else \
             _("非%(label)s") % {"label": label}
-    return f"{label} {value}"
+    unit = definition.unit if definition else ""
+    return f"{label} {value}{unit}"
 
 
 def source_line(subject_type: str, row: FactSource) -> str:
