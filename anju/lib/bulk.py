@@ -94,6 +94,28 @@ class Inserter:
             def prep(value, connection):  # noqa: F811 - the JSON shortcut of the line above
                 return connection.ops.adapt_json_value(value, encoder)
         memo: dict[Any, Any] = {None: None}
+        if field.get_internal_type() == "JSONField":
+            # In JSON, true and 1 (and 1.0) are different values, but equal as dictionary keys:
+            # memoise by type and value.
+            typed: dict[Any, Any] = {}
+
+            def convert_json(column: list) -> list:
+                out, last, converted = [], None, None
+                for value in column:
+                    if value is None:
+                        out.append(None)
+                    elif value is last:  # a detail shared by every row
+                        out.append(converted)
+                    elif isinstance(value, (dict, list)):
+                        last, converted = value, prep(value, connection)
+                        out.append(converted)
+                    else:
+                        key = (value.__class__, value)
+                        if key not in typed:
+                            typed[key] = prep(value, connection)
+                        out.append(typed[key])
+                return out
+            return convert_json
 
         def convert(column: list) -> list:
             try:

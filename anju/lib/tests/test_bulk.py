@@ -25,6 +25,18 @@ def test_inserter_returns_keys_in_row_order_and_converts_values():
         (workers[0].pk, {"n": 1}, at), (workers[1].pk, {"n": 2}, at)]
 
 
+def test_inserter_keeps_json_true_apart_from_one():
+    """true, 1 and 1.0 are equal as dictionary keys but not as JSON values."""
+    worker = make_worker(name="乙")
+    at = timezone.make_aware(dt.datetime(2026, 11, 25, 10, 0))
+    values = [1, True, 0, False, 1.5, "1"]
+    pks = Inserter(TimelineEvent, ["worker_id", "at", "kind", "data"]).insert_returning_pks(
+        [(worker.pk, at, "note", v) for v in values])
+    lines = TimelineEvent.objects.in_bulk(pks)
+    stored = [lines[pk].data for pk in pks]
+    assert stored == values and [type(v) for v in stored] == [type(v) for v in values]
+
+
 def test_inserter_keeps_awkward_text_exactly():
     """Tabs, newlines, backslashes and a literal \\N survive (COPY's text format escapes them on
     PostgreSQL), and None stays NULL."""
