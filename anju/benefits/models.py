@@ -559,6 +559,17 @@ class ComparisonImport(Job):
         verbose_name = _("比对数据导入")
         verbose_name_plural = _("比对数据导入")
 
+    def job_files(self):
+        """The upload, so that a failed or abandoned job (jobs_recover) does not leave it behind.
+        `stored_name` is a storage name in a plain column: wrapped as the file it names."""
+        if not self.stored_name:
+            return []
+        from django.db.models.fields.files import FieldFile
+
+        field = models.FileField()
+        field.set_attributes_from_name("stored_name")
+        return [FieldFile(self, field, self.stored_name)]
+
 
 class FactSource(models.Model):
     """A fact of one subject as another department's data states it: which fact, which value,

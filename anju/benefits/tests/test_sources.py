@@ -309,3 +309,24 @@ def test_browser_upload_preview_confirm_and_worker_panel(browser_page, live_serv
     assert worker.unemployment_insured is False and worker.version == 2
     page.goto(f"{base}/ledger/{worker.pk}/")
     assert "未参加失业保险 — 社保经办机构失业保险参保缴费记录" in page.inner_text("[data-testid=comparison-panel]")
+
+
+def test_recovery_deletes_an_abandoned_upload(settings, personas, django_capture_on_commit_callbacks):
+    """A worker killed mid-import leaves the job running; recovery fails it and deletes its upload."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from anju.benefits.models import ComparisonImport
+    from anju.workflow.jobs import jobs_recover
+
+    name = default_storage.save("comparison/abandoned.csv", ContentFile(b"x"))
+    job = ComparisonImport.objects.create(kind="ui_contributions", as_of=dt.date(2026, 11, 30), region_prefix="350581",
+                                          filename="a.csv", stored_name=name, status="running", worker_id="gone",
+                                          claimed_at=timezone.now() - dt.timedelta(days=2), created_by=personas.county)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs_recover()
+    job.refresh_from_db()
+    assert job.status == "failed" and job.stored_name == "" and not default_storage.exists(name)
