@@ -56,7 +56,7 @@ SERVICES: dict[str, Service] = {
     "wage_guarantee": Service(_("工资支付保障（实名制、专用账户、总包代发、保证金）"), False),
     "arrears_cases": Service(_("欠薪案件办理"), False),
     "pairing": Service(_("结对帮扶"), False),
-    "benefits": Service(_("申请、资金与发放"), False),
+    "benefits": Service(_("申请、资金与发放"), True, "benefits:application_list"),
     "reports": Service(_("措施落实跟踪与周报"), False),
 }
 
