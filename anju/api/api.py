@@ -57,13 +57,24 @@ api = NinjaAPI(
 _PARAM_NAMES = {"payload", "filters"}
 
 
-def _respond(request, status: int, problems: list[Problem]):
-    return api.create_response(request, render_problems(problems), status=status)
+# Every error body also names a stable `code` for programs: the domain error's own
+# (AnjuError.code: "fund_overdrawn", "version_conflict", ...), else one per status.
+_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict",
+          413: "too_large", 422: "invalid", 428: "precondition_required", 429: "rate_limited"}
+
+
+def _coded(body: dict, status: int, code: str | None = None) -> dict:
+    body["code"] = code or _CODES.get(status, "error")
+    return body
+
+
+def _respond(request, status: int, problems: list[Problem], code: str | None = None):
+    return api.create_response(request, _coded(render_problems(problems), status, code), status=status)
 
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
-    return _respond(request, exc.status, exc.problems)
+    return _respond(request, exc.status, exc.problems, getattr(exc, "code", None))
 
 
 @api.exception_handler(NinjaValidationError)
@@ -75,12 +86,14 @@ def _invalid_input(request, exc: NinjaValidationError):
 def _anju_error(request, exc: AnjuError):
     # Every app's domain error (LedgerError, ...). Permission checks happen in the endpoints
     # (403) before the service is called, so one here is a broken rule about the data sent.
-    return api.create_response(request, render_anju_error(exc), status=exc.status)
+    # A domain error that names no code of its own is coded by its status (404: not_found).
+    code = exc.code if exc.code != AnjuError.code else None
+    return api.create_response(request, _coded(render_anju_error(exc), exc.status, code), status=exc.status)
 
 
 @api.exception_handler(DjangoValidationError)
 def _model_invalid(request, exc: DjangoValidationError):
-    return api.create_response(request, render_messages(django_validation_items(exc)), status=422)
+    return api.create_response(request, _coded(render_messages(django_validation_items(exc)), 422), status=422)
 
 
 @api.exception_handler(Http404)
@@ -121,3 +134,4 @@ def docs_asset(request, name: str):
 api.add_router("/auth", "anju.accounts.api.router")
 api.add_router("", "anju.registry.api.router")
 api.add_router("", "anju.policies.api.router")
+api.add_router("/benefits", "anju.benefits.api.router")

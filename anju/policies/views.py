@@ -506,7 +506,14 @@ def _job_context(request, job: ScanJob) -> dict[str, Any]:
         "running": job.is_running,
         "truncated": job.status == ScanJob.Status.DONE and job.result_count > len(job.results or []),
         "kept": len(job.results or []), "can_export": PolicyPolicy.can(request.user, "export"),
+        "can_bulk_create": _can_bulk_create(request.user),
     }
+
+
+def _can_bulk_create(user) -> bool:
+    from anju.benefits.permissions import ApplicationPolicy
+
+    return ApplicationPolicy.can(user, "bulk_create")
 
 
 @login_required

@@ -75,16 +75,25 @@ def sms_many(*, recipients: list[tuple[str, str, str, dict[str, Any]]], text: st
     INSERT per thousand messages and ONE delivery task for all of them after commit, instead of
     a task each. `recipients` are (phone_enc, phone_hash, phone_masked, params), the phone as the
     ledger keeps it (encrypted, with its keyed hash). Returns how many were written."""
-    if not recipients:
-        return 0
-    with translation.override("zh-hans"):
-        messages = [Message(channel=Channel.SMS, phone_enc=enc, phone_hash=hashed, phone_masked=masked, text=text,
-                            params=params or {}, body=render(text, params or {}), kind=kind)
-                    for enc, hashed, masked, params in recipients]
+    messages = sms_build_many(recipients=recipients, text=text, kind=kind)
     Message.objects.bulk_create(messages, batch_size=1000)
-    ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: _enqueue_many(ids))
+    sms_enqueue_many([m.pk for m in messages])
     return len(messages)
+
+
+def sms_build_many(*, recipients: list[tuple[str, str, str, dict[str, Any]]], text: str, kind: str = "") -> list[Message]:
+    """The unsaved messages of `sms_many`, rendered in Chinese, for a caller that inserts them its
+    own way; it then calls `sms_enqueue_many` with their ids, in the same transaction."""
+    with translation.override("zh-hans"):
+        return [Message(channel=Channel.SMS, phone_enc=enc, phone_hash=hashed, phone_masked=masked, text=text,
+                        params=params or {}, body=render(text, params or {}), kind=kind)
+                for enc, hashed, masked, params in recipients]
+
+
+def sms_enqueue_many(message_ids: list[int]) -> None:
+    """ONE delivery task for these saved SMS, enqueued after the caller's transaction commits."""
+    if message_ids:
+        transaction.on_commit(lambda: _enqueue_many(message_ids))
 
 
 def _enqueue_many(message_ids: list[int]) -> None:

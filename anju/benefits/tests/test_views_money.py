@@ -370,7 +370,7 @@ def test_batch_pages_are_finance_only(client, people, lanxian_finance):
         assert client.get(reverse("benefits:batch_list")).status_code == 403
         assert client.get(detail).status_code == 404
         assert client.post(reverse("benefits:batch_export", args=[batch.pk])).status_code == 404
-    assert "tab-batches" not in login(client, people.town).get(reverse("benefits:grant_list")).content.decode()
+    assert "tab-batch" not in login(client, people.town).get(reverse("benefits:grant_list")).content.decode()
     assert login(client, lanxian_finance).get(detail).status_code == 404
     assert list(login(client, lanxian_finance).get(reverse("benefits:batch_list")).context["page"].object_list) == []
     page = login(client, people.finance).get(detail)
