@@ -28,6 +28,10 @@ class ErrorItem(Schema):
 
 
 class ErrorOut(Schema):
+    """Every error answer: the problems for people, and a stable code for programs (the domain
+    error's own, e.g. "fund_overdrawn", "version_conflict", else one per status: "not_found")."""
+
+    code: str | None = None
     detail: list[ErrorItem]
 
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop as N_
 from ninja import Field, Header, Query, Router, Schema
 from pydantic import ConfigDict
 
-from anju.api.errors import ApiError, ErrorItem, text_problems
+from anju.api.errors import ApiError, ErrorOut, text_problems
 from anju.benefits import selectors, services
 from anju.benefits.models import (
     Application,
@@ -52,11 +52,8 @@ _MAX_PK = 2**63 - 1
 _REGION = rf"^(?:{PREFIX_PATTERN})$"
 
 
-class ProblemOut(Schema):
-    """Every error: a stable code for programs and the messages for people."""
-
-    code: str = Field(..., examples=["fund_overdrawn"])
-    detail: list[ErrorItem]
+# Every error: the API's one error shape (a stable code for programs, the messages for people).
+ProblemOut = ErrorOut
 
 
 _ERRORS = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut}

@@ -18,7 +18,14 @@ def test_openapi_document_is_served_at_api_v1(db):
     assert doc["info"]["title"] == "Anju API" and doc["info"]["version"] == API_VERSION
     paths = doc["paths"]
     assert set(paths) == {"/api/v1/auth/token", "/api/v1/workers", "/api/v1/workers/{worker_id}",
-                          "/api/v1/workers/{worker_id}/reveal", "/api/v1/screening"}
+                          "/api/v1/workers/{worker_id}/reveal", "/api/v1/screening",
+                          "/api/v1/benefits/applications", "/api/v1/benefits/applications/{application_id}",
+                          "/api/v1/benefits/applications/{application_id}/decide",
+                          "/api/v1/benefits/funds", "/api/v1/benefits/funds/{fund_id}",
+                          "/api/v1/benefits/grants", "/api/v1/benefits/grants/{grant_id}",
+                          "/api/v1/benefits/payment-batches", "/api/v1/benefits/payment-batches/{batch_id}"}
+    assert set(paths["/api/v1/benefits/applications"]) == {"get", "post"}
+    assert paths["/api/v1/benefits/applications/{application_id}/decide"]["post"]["security"] == [{"TokenAuth": []}]
     assert set(paths["/api/v1/workers/{worker_id}"]) == {"get", "patch", "put"}
     assert "security" not in paths["/api/v1/auth/token"]["post"]
     assert paths["/api/v1/auth/token"]["delete"]["security"] == [{"TokenAuth": []}]

@@ -210,8 +210,8 @@ def test_endpoints_are_in_the_openapi_document(db):
     for path in paths:
         for operation in doc["paths"][path].values():
             error = operation["responses"]["422"]["content"]["application/json"]["schema"]
-            assert error["$ref"].endswith("/ProblemOut")
-    assert "code" in doc["components"]["schemas"]["ProblemOut"]["required"]
+            assert error["$ref"].endswith("/ErrorOut")
+    assert "code" in doc["components"]["schemas"]["ErrorOut"]["properties"]
 
 
 def test_no_input_makes_a_server_error(people):
