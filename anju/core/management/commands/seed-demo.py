@@ -40,4 +40,7 @@ class Command(BaseCommand):
             from anju.core.demo_workflow import seed_workflow
 
             self.stderr.write(f"verification rounds and messages: {seed_workflow()}")
+            from anju.core.demo_benefits import seed_benefits
+
+            self.stderr.write(f"benefits (funds, applications, notices, payments): {seed_benefits()}")
         self.stdout.write(f"inserted {inserted} people (of {workers})")
