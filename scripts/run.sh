@@ -23,8 +23,9 @@ web=$!
 # `anju worker` first fails the jobs a killed worker left running, then runs db_worker.
 $ANJU worker --queue-name default &
 worker=$!
-# Deadline warnings and escalations: now, then hourly (production: cron, see docs/operations.md).
-( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; sleep 3600; done ) &
+# Deadline warnings and escalations, and the end of public notice periods: now, then hourly
+# (production: cron, see docs/operations.md).
+( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; $ANJU close-notices >/dev/null 2>&1; sleep 3600; done ) &
 sweeper=$!
 trap 'kill $web $worker $sweeper 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
 sleep 1
