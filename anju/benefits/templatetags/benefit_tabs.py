@@ -10,7 +10,13 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from anju.benefits.permissions import ApplicationPolicy, FundPolicy, GrantPolicy, PaymentPolicy, SourcePolicy
+from anju.benefits.permissions import (
+    ApplicationPolicy,
+    FundPolicy,
+    GrantPolicy,
+    PaymentPolicy,
+    SourcePolicy,
+)
 
 register = template.Library()
 
