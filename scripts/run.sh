@@ -34,6 +34,7 @@ cat <<MSG
   Anju is running at http://$HOST:$PORT/
   Public policy self-check (no login): http://$HOST:$PORT/check/
   Work queue (我的待办): http://$HOST:$PORT/workflow/queue/  ·  verification rounds: http://$HOST:$PORT/ledger/rounds/
+  Benefits (待遇): http://$HOST:$PORT/benefits/  ·  apply online: http://$HOST:$PORT/apply/  ·  public notices: http://$HOST:$PORT/notices/
   Demo logins (password: anju-demo):
     shishi-town       town officer, 湖滨街道 (Shishi)
     shishi-hrss       county officer, 石狮市
