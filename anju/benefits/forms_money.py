@@ -51,6 +51,10 @@ class CancelForm(VersionedForm):
     reason = _reason(_("取消原因"))
 
 
+class ProvideForm(VersionedForm):
+    note = _reason(_("发放说明"), required=False)
+
+
 class ObjectionReviewForm(VersionedForm):
     outcome = forms.ChoiceField(label=_("复核结论"), widget=forms.RadioSelect,
                                 choices=[("dismissed", _("异议不成立，继续发放")), ("upheld", _("异议成立，取消发放"))])

@@ -39,6 +39,8 @@ class GrantPolicy(Policy):
         "view": STAFF,
         "publish": _LEADS,
         "cancel": _LEADS,
+        # Record an in-kind grant handed over (a gift box delivered).
+        "provide": _LEADS,
         "recover": _LEADS | _FINANCE,
     }
     region_field = "region_code"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/<int:pk>/", views.grant_detail, name="grant"),
     path("grants/<int:pk>/cancel/", views.grant_cancel, name="grant_cancel"),
+    path("grants/<int:pk>/provide/", views.grant_provide, name="grant_provide"),
     path("grants/<int:pk>/objections/<int:objection_pk>/review/", views.objection_review, name="objection_review"),
     path("grants/<int:pk>/recoveries/", views.recovery_create, name="recovery_create"),
     path("grants/<int:pk>/recoveries/<int:recovery_pk>/return/", views.recovery_return, name="recovery_return"),

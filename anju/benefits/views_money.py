@@ -31,6 +31,7 @@ from anju.benefits.forms_money import (
     FundForm,
     NoticeForm,
     ObjectionReviewForm,
+    ProvideForm,
     RecoveryCreateForm,
     RecoveryReturnForm,
     ResultFileForm,
@@ -272,6 +273,8 @@ def _grant_page(request, grant: Grant, *, status: int = 200, **bound):
             version=recovery.version, auto_id=f"id_return{recovery.pk}_%s")
             if can_recover and recovery.closed_at is None else None)
     can_cancel = GrantPolicy.can_on(user, "cancel", grant) and grant.status in CANCELLABLE
+    can_provide = (GrantPolicy.can_on(user, "provide", grant) and grant.kind == "in_kind"
+                   and grant.status == GrantStatus.READY)
     can_new_recovery = can_recover and grant.status == GrantStatus.PAID and grant.amount is not None
     unit = grant.fund.unit if grant.fund_id else "元"
     context = {
@@ -282,6 +285,7 @@ def _grant_page(request, grant: Grant, *, status: int = 200, **bound):
         "amount": quantity(grant.amount) if grant.amount is not None else f"{grant.units} {unit}",
         "region": region_name(grant.region_code),
         "cancel_form": bound.get("cancel") or (CancelForm(version=grant.version) if can_cancel else None),
+        "provide_form": bound.get("provide") or (ProvideForm(version=grant.version) if can_provide else None),
         "recovery_form": bound.get("recovery") or (RecoveryCreateForm(version=grant.version)
                                                    if can_new_recovery else None),
         "movements": list(grant.movements.order_by("at", "id")),
@@ -316,6 +320,27 @@ def grant_cancel(request, pk):
             return _back_to(grant)
     grant.refresh_from_db()
     return _grant_page(request, grant, cancel=form, status=400)
+
+
+@login_required
+@require_POST
+def grant_provide(request, pk):
+    """An in-kind grant handed over, once its notice is over: its units move to used."""
+    grant = get_grant_for_user(request.user, pk)
+    if not GrantPolicy.can_on(request.user, "provide", grant):
+        raise PermissionDenied(_("只有牵头部门可以登记实物发放。"))
+    form = ProvideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.grant_provide(actor=request.user, grant=grant, note=form.cleaned_data["note"],
+                                   version=form.cleaned_data["version"])
+        except AnjuError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("已登记发放。"))
+            return _back_to(grant)
+    grant.refresh_from_db()
+    return _grant_page(request, grant, provide=form, status=400)
 
 
 @login_required

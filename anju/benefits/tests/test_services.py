@@ -291,3 +291,37 @@ def _household(worker):
     worker.household = household
     worker.save(update_fields=["household"])
     return household
+
+
+def test_in_kind_grant_is_handed_over_from_its_page(people, client):
+    from anju.accounts.tests.factories import UserFactory, department
+    from anju.registry.tests.factories import make_worker
+
+    women = department("shishi-women", "womens_federation", "350581000000", "石狮市妇联")
+    officer = UserFactory(username="b-women2", role="county_officer", jurisdiction="350581", department=women)
+    fund(code="gift-boxes", budget="500", unit="份", policies=("shishi-april-birthday-gift",))
+    household = Household.objects.create(household_no="H-GIFT-X", region_id="350581001000")
+    worker = make_worker(household=household)
+    Child.objects.create(worker=worker, name="小红", gender="female", birth_date=dt.date(2016, 4, 3))
+    app = services.application_create(actor=officer, policy=get_policy("shishi-april-birthday-gift"),
+                                      subject_type="household", subject_id=household.pk, door=Door.COUNTER,
+                                      on=dt.date(2022, 4, 15))
+    app = services.step_decide(actor=officer, application=app, outcome="pass")
+    grant = app.grant
+    client.force_login(officer)
+    page = client.get(f"/benefits/grants/{grant.pk}/")
+    assert b'data-testid="provide-form"' not in page.content  # still to be published
+    services.notice_publish(actor=officer, policy=get_policy("shishi-april-birthday-gift"), region_prefix="350581")
+    services.notices_close(on=dt.date.today() + dt.timedelta(days=30))
+    grant.refresh_from_db()
+    assert b'data-testid="provide-form"' in client.get(f"/benefits/grants/{grant.pk}/").content
+    stale = client.post(f"/benefits/grants/{grant.pk}/provide/", {"version": grant.version - 1, "note": "x"})
+    assert stale.status_code == 400
+    done = client.post(f"/benefits/grants/{grant.pk}/provide/", {"version": grant.version, "note": "已送达"})
+    assert done.status_code == 302
+    grant.refresh_from_db()
+    gifts = Fund.objects.get(code="gift-boxes")
+    assert grant.status == GrantStatus.PAID and gifts.paid == 1 and gifts.committed == 0
+    assert worker.timeline.filter(kind="grant_paid").exists()
+    client.force_login(people.town)
+    assert client.post(f"/benefits/grants/{grant.pk}/provide/", {"version": grant.version}).status_code in (403, 404)
