@@ -304,6 +304,8 @@ class GrantStatus(models.TextChoices):
     READY = "ready", _("待拨付")
     IN_BATCH = "in_batch", _("拨付中")
     PAID = "paid", _("已拨付")
+    # A service (a post, a pairing) arranged on approval: nothing is paid or published.
+    ARRANGED = "arranged", _("已落实")
     CANCELLED = "cancelled", _("已取消")
     RECOVERED = "recovered", _("已追回")
 

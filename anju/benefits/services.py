@@ -569,7 +569,7 @@ def _approve(application: Application, *, actor, chosen: Decimal | None, reason:
                   kind=policy.kind, amount=amount if policy.kind == "cash" else None,
                   units=_units(policy, evaluation) if policy.kind == "in_kind" else 0, amount_reason=reason if chosen is not None else "",
                   decision=decision, fund=fund, approved_by=actor, approved_at=at,
-                  status=GrantStatus.APPROVED if policy.kind != "service" else GrantStatus.PAID)
+                  status=GrantStatus.APPROVED if policy.kind != "service" else GrantStatus.ARRANGED)
     try:
         with transaction.atomic():
             grant.save()

@@ -325,3 +325,18 @@ def test_in_kind_grant_is_handed_over_from_its_page(people, client):
     assert worker.timeline.filter(kind="grant_paid").exists()
     client.force_login(people.town)
     assert client.post(f"/benefits/grants/{grant.pk}/provide/", {"version": grant.version}).status_code in (403, 404)
+
+
+def test_a_service_is_arranged_on_approval_without_a_fund(people):
+    from anju.registry.choices import mask_of
+
+    worker = qualifying_worker(difficulty_mask=mask_of(["employment_difficulty"]))
+    app = services.application_create(actor=people.town, policy=get_policy("quanzhou-public-welfare-post-placement"),
+                                      subject_type="worker", subject_id=worker.pk, door=Door.COUNTER)
+    while app.status == ApplicationStatus.IN_REVIEW:
+        step = services.current_step(app)
+        actor = {"town_station": people.town, "hrss": people.hrss}[step.department_kind]
+        app = services.step_decide(actor=actor, application=app, outcome="pass")
+    grant = Grant.objects.get(application=app)
+    assert grant.status == GrantStatus.ARRANGED and grant.fund is None and grant.amount is None
+    assert not Fund.objects.exists()
