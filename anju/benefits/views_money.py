@@ -302,24 +302,32 @@ def _back_to(grant: Grant, anchor: str = ""):
     return redirect(reverse("benefits:grant", args=[grant.pk]) + (f"#{anchor}" if anchor else ""))
 
 
+def _submit(request, grant: Grant, form, bound: str, act, success: str, anchor: str = ""):
+    """One move on the grant page: `act(cleaned_data)` for a valid form, then back to the page
+    with `success`; a refusal (or an invalid form) shows the page again with the form's errors
+    where it was filled in (400), nothing changed."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except AnjuError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, success)
+            return _back_to(grant, anchor)
+    grant.refresh_from_db()
+    return _grant_page(request, grant, status=400, **{bound: form})
+
+
 @login_required
 @require_POST
 def grant_cancel(request, pk):
     grant = get_grant_for_user(request.user, pk)
     if not GrantPolicy.can_on(request.user, "cancel", grant):
         raise PermissionDenied(_("只有牵头部门可以取消待遇。"))
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.grant_cancel(actor=request.user, grant=grant, reason=form.cleaned_data["reason"],
-                                  version=form.cleaned_data["version"])
-        except AnjuError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, _("已取消该项待遇，占用的资金（名额）已释放。"))
-            return _back_to(grant)
-    grant.refresh_from_db()
-    return _grant_page(request, grant, cancel=form, status=400)
+    return _submit(request, grant, CancelForm(request.POST), "cancel",
+                   lambda data: services.grant_cancel(actor=request.user, grant=grant, reason=data["reason"],
+                                                      version=data["version"]),
+                   _("已取消该项待遇，占用的资金（名额）已释放。"))
 
 
 @login_required
@@ -329,18 +337,10 @@ def grant_provide(request, pk):
     grant = get_grant_for_user(request.user, pk)
     if not GrantPolicy.can_on(request.user, "provide", grant):
         raise PermissionDenied(_("只有牵头部门可以登记实物发放。"))
-    form = ProvideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.grant_provide(actor=request.user, grant=grant, note=form.cleaned_data["note"],
-                                   version=form.cleaned_data["version"])
-        except AnjuError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, _("已登记发放。"))
-            return _back_to(grant)
-    grant.refresh_from_db()
-    return _grant_page(request, grant, provide=form, status=400)
+    return _submit(request, grant, ProvideForm(request.POST), "provide",
+                   lambda data: services.grant_provide(actor=request.user, grant=grant, note=data["note"],
+                                                       version=data["version"]),
+                   _("已登记发放。"))
 
 
 @login_required
@@ -352,22 +352,16 @@ def objection_review(request, pk, objection_pk):
         raise Http404
     if objection.task is None or not TaskPolicy.can_act(request.user, objection.task):
         raise PermissionDenied(_("您不是该异议复核的承办人。"))
-    form = ObjectionReviewForm(request.POST, auto_id=f"id_review{objection.pk}_%s")
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                # The review decides on the grant as the reviewer saw it.
-                lock_versioned(Grant.objects, grant.pk, expected_version=form.cleaned_data["version"])
-                services.objection_review(actor=request.user, objection=objection,
-                                          upheld=form.cleaned_data["outcome"] == "upheld",
-                                          reason=form.cleaned_data["reason"])
-        except AnjuError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, _("已记录异议复核结论。"))
-            return _back_to(grant, "objections")
-    grant.refresh_from_db()
-    return _grant_page(request, grant, status=400, **{f"review_{objection.pk}": form})
+
+    def review(data):
+        with transaction.atomic():
+            # The review decides on the grant as the reviewer saw it.
+            lock_versioned(Grant.objects, grant.pk, expected_version=data["version"])
+            services.objection_review(actor=request.user, objection=objection, upheld=data["outcome"] == "upheld",
+                                      reason=data["reason"])
+
+    return _submit(request, grant, ObjectionReviewForm(request.POST, auto_id=f"id_review{objection.pk}_%s"),
+                   f"review_{objection.pk}", review, _("已记录异议复核结论。"), "objections")
 
 
 @login_required
@@ -376,18 +370,10 @@ def recovery_create(request, pk):
     grant = get_grant_for_user(request.user, pk)
     if not GrantPolicy.can_on(request.user, "recover", grant):
         raise PermissionDenied(_("您没有此操作的权限。"))
-    form = RecoveryCreateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.recovery_create(actor=request.user, grant=grant, amount_due=form.cleaned_data["amount_due"],
-                                     reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
-        except AnjuError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, _("已登记追回。"))
-            return _back_to(grant, "recoveries")
-    grant.refresh_from_db()
-    return _grant_page(request, grant, recovery=form, status=400)
+    return _submit(request, grant, RecoveryCreateForm(request.POST), "recovery",
+                   lambda data: services.recovery_create(actor=request.user, grant=grant, amount_due=data["amount_due"],
+                                                         reason=data["reason"], version=data["version"]),
+                   _("已登记追回。"), "recoveries")
 
 
 @login_required
@@ -399,18 +385,11 @@ def recovery_return(request, pk, recovery_pk):
     recovery = grant.recoveries.filter(pk=_pk(recovery_pk)).first()
     if recovery is None:
         raise Http404
-    form = RecoveryReturnForm(request.POST, auto_id=f"id_return{recovery.pk}_%s")
-    if form.is_valid():
-        try:
-            services.recovery_record_return(actor=request.user, recovery=recovery, amount=form.cleaned_data["amount"],
-                                            version=form.cleaned_data["version"])
-        except AnjuError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, _("已记录退回金额。"))
-            return _back_to(grant, "recoveries")
-    grant.refresh_from_db()
-    return _grant_page(request, grant, status=400, **{f"return_{recovery.pk}": form})
+    return _submit(request, grant, RecoveryReturnForm(request.POST, auto_id=f"id_return{recovery.pk}_%s"),
+                   f"return_{recovery.pk}",
+                   lambda data: services.recovery_record_return(actor=request.user, recovery=recovery,
+                                                                amount=data["amount"], version=data["version"]),
+                   _("已记录退回金额。"), "recoveries")
 
 
 @login_required
