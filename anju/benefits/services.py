@@ -11,7 +11,6 @@ person needs to know goes through the outbox in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
-from anju.accounts.models import DepartmentKind, User
+from anju.accounts.models import DepartmentKind
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.benefits import chain
@@ -807,6 +806,20 @@ def batch_create(*, actor, fund: Fund, region_prefix: str = "") -> PaymentBatch:
     return batch
 
 
+def _delivered(grant: Grant, value: Decimal, *, actor, at: dt.datetime) -> None:
+    """A grant paid (or handed over): marked so, with the working days since the application (or
+    the proactive list), and its value moved from committed to paid on its fund. The caller saves
+    the grant."""
+    app = grant.application
+    start = timezone.localdate(app.scan_job.created_at) if app.scan_job_id else timezone.localdate(app.created_at)
+    grant.status, grant.paid_at = GrantStatus.PAID, at
+    grant.working_days_to_pay = max(0, working_days_between(start, timezone.localdate(at), work_calendar()))
+    if grant.fund_id:
+        Fund.objects.filter(pk=grant.fund_id).update(committed=F("committed") - value, paid=F("paid") + value)
+        FundMovement.objects.create(fund_id=grant.fund_id, grant=grant, kind=FundMovement.Kind.PAY, amount=value,
+                                    actor=actor, at=at)
+
+
 @transaction.atomic
 def line_settle(*, actor, line: PaymentLine, paid: bool, reason: str = "", at: dt.datetime | None = None) -> PaymentLine:
     """The bank's answer for one line: paid (the grant is paid, its fund moves from committed to
@@ -820,13 +833,7 @@ def line_settle(*, actor, line: PaymentLine, paid: bool, reason: str = "", at: d
     line.settled_at = now
     if paid:
         line.status = LineStatus.PAID
-        grant.status, grant.paid_at = GrantStatus.PAID, now
-        app = grant.application
-        start = timezone.localdate(app.scan_job.created_at) if app.scan_job_id else timezone.localdate(app.created_at)
-        grant.working_days_to_pay = max(0, working_days_between(start, timezone.localdate(now), work_calendar()))
-        Fund.objects.filter(pk=grant.fund_id).update(committed=F("committed") - line.amount, paid=F("paid") + line.amount)
-        FundMovement.objects.create(fund_id=grant.fund_id, grant=grant, kind=FundMovement.Kind.PAY, amount=line.amount,
-                                    actor=actor, at=now)
+        _delivered(grant, line.amount, actor=actor, at=now)
         _timeline(grant.application, "grant_paid", actor=actor, data={"amount": plain_decimal(line.amount, places=2)})
         _notify_applicant(grant.application, N_("您的「%(policy)s」%(amount)s 元已拨付至尾号 %(tail)s 的账户，请注意查收。"),
                           {"amount": str(line.amount), "tail": line.account_masked[-4:]}, kind="benefits.paid")
@@ -855,15 +862,8 @@ def grant_provide(*, actor, grant: Grant | int, note: str = "", version: int | N
         raise BenefitError(N_("只有公示期满、待发放的实物待遇可以登记发放。"), status=409)
     note = _clean_reason(note, required=False)
     now = timezone.now()
-    value = _grant_value(grant)
-    if grant.fund_id:
-        Fund.objects.filter(pk=grant.fund_id).update(committed=F("committed") - value, paid=F("paid") + value)
-        FundMovement.objects.create(fund_id=grant.fund_id, grant=grant, kind=FundMovement.Kind.PAY, amount=value,
-                                    actor=actor, at=now)
+    _delivered(grant, _grant_value(grant), actor=actor, at=now)
     app = grant.application
-    grant.status, grant.paid_at = GrantStatus.PAID, now
-    start = timezone.localdate(app.scan_job.created_at) if app.scan_job_id else timezone.localdate(app.created_at)
-    grant.working_days_to_pay = max(0, working_days_between(start, timezone.localdate(now), work_calendar()))
     grant.version += 1
     grant.save(update_fields=["status", "paid_at", "working_days_to_pay", "version"])
     audit_record(actor=actor, action=Action.UPDATE, obj=grant, region_code=grant.region_code,
@@ -925,13 +925,3 @@ def recovery_record_return(*, actor, recovery: Recovery | int, amount: Any, vers
     audit_record(actor=actor, action=Action.UPDATE, obj=recovery, region_code=grant.region_code,
                  changes={"amount_returned": (recovery.amount_returned - value, recovery.amount_returned)})
     return recovery
-
-
-def users_acting(step: ApplicationStep) -> Iterable[User]:
-    """Staff who may act on a step (for the bell)."""
-    if step.task is None:
-        return []
-    return [u for u in User.objects.filter(is_active=True, role=step.role).select_related("department")
-            if TaskPolicy.can_act(u, step.task)]
-
-
