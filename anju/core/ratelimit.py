@@ -46,11 +46,12 @@ def _key(group: str, request: HttpRequest) -> str:
 
 
 def seconds_to_wait(
-    request: HttpRequest, group: str, methods: Iterable[str] | None = None
+    request: HttpRequest, group: str, methods: Iterable[str] | None = None, *, rate: str | None = None
 ) -> int | None:
-    """Count this request against the group's limit (ANJU_RATE_PUBLIC); the seconds until the
-    window ends when the address is over it, None when the request may go on."""
-    rate = settings.ANJU_RATE_PUBLIC
+    """Count this request against the group's limit (`rate`, e.g. "5/h"; default
+    ANJU_RATE_PUBLIC); the seconds until the window ends when the address is over it, None when
+    the request may go on."""
+    rate = settings.ANJU_RATE_PUBLIC if rate is None else rate
     if not rate:
         return None
     if methods is not None and request.method not in methods:

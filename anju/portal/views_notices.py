@@ -18,11 +18,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage
 
 from anju.benefits.models import Grant, GrantStatus, Notice
 from anju.benefits.services import BenefitError, objection_file
-from anju.core.ratelimit import client_address, rate_limit
+from anju.core.ratelimit import rate_limit, seconds_to_wait
 from anju.lib.dates import today
 from anju.lib.identifiers import IdentifierError, validate_mobile
 from anju.portal.views_apply import masked_name, too_many
@@ -73,11 +72,7 @@ def objection_rate() -> str:
 
 def _objection_limited(request: HttpRequest) -> int | None:
     """Seconds to wait when this address filed too many objections (ANJU_OBJECTION_RATE)."""
-    usage = get_usage(request, group="portal.objection", key=lambda g, r: client_address(r), rate=objection_rate(),
-                      increment=True)
-    if usage is None or not usage["should_limit"]:
-        return None
-    return max(1, usage["time_left"] + 1)
+    return seconds_to_wait(request, "portal.objection", rate=objection_rate())
 
 
 @require_http_methods(["GET", "POST"])
