@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from anju.accounts.models import OWNER_SCOPED_ROLES, Role
 from anju.regions.codes import clean_prefix, in_prefix, prefix_q
@@ -46,6 +46,15 @@ def narrower_scope(jurisdiction: str, within: str) -> str | None:
     if jurisdiction.startswith(within):
         return jurisdiction
     return within if within.startswith(jurisdiction) else None
+
+
+def areas_overlap_q(field: str, area: str) -> Q:
+    """Records whose division prefix in `field` and `area` overlap: inside the area (a county
+    officer sees the towns' rounds) or containing it (a town officer sees the county's fund).
+    An empty area is everywhere."""
+    if not area:
+        return Q()
+    return Q(**{f"{field}__startswith": area}) | Q(**{f"{field}__in": [area[:n] for n in range(len(area))]})
 
 
 class Policy:

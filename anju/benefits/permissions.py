@@ -6,7 +6,7 @@ jurisdiction the step's task names may (workflow.permissions.TaskPolicy)."""
 from __future__ import annotations
 
 from anju.accounts.models import Role
-from anju.accounts.permissions import STAFF, Policy
+from anju.accounts.permissions import STAFF, Policy, areas_overlap_q
 
 # Staff who take applications at a counter: the town stations and the departments that run
 # measures of their own.
@@ -67,11 +67,7 @@ class FundPolicy(Policy):
         prefix = cls.visible_prefix(user, action, within=within)
         if prefix is None:
             return qs.none()
-        if not prefix:
-            return qs
-        from django.db.models import Q
-
-        return qs.filter(Q(region_prefix__startswith=prefix) | Q(region_prefix__in=[prefix[:n] for n in range(len(prefix))]))
+        return qs.filter(areas_overlap_q("region_prefix", prefix))
 
 
 class PaymentPolicy(Policy):

@@ -8,8 +8,18 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from anju.benefits.models import Application, ApplicationStep, Attachment, Grant, StepEvent
-from anju.benefits.permissions import ApplicationPolicy, GrantPolicy
+from anju.accounts.permissions import areas_overlap_q
+from anju.benefits.models import (
+    Application,
+    ApplicationStep,
+    Attachment,
+    Fund,
+    Grant,
+    Notice,
+    PaymentBatch,
+    StepEvent,
+)
+from anju.benefits.permissions import ApplicationPolicy, FundPolicy, GrantPolicy, PaymentPolicy
 
 
 def applications_for_user(user, *, within: str = "", action: str = "view") -> QuerySet[Application]:
@@ -39,10 +49,7 @@ def status_counts(qs: QuerySet[Application]) -> dict[str, int]:
 
 def get_application_for_user(user, pk, *, action: str = "view") -> Application:
     """The application, if the user may `action` it; otherwise 404."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = checked_pk(pk)
     application = (applications_for_user(user).select_related("decision", "worker", "recheck_of", "created_by")
                    .filter(pk=pk).first())
     if application is None or not ApplicationPolicy.can_on(user, action, application):
@@ -76,3 +83,66 @@ def worker_applications(user, worker) -> list[Application]:
     for row in rows:
         row.grant_row = grants.get(row.pk)
     return rows
+
+
+MAX_ID = 2**63 - 1  # a larger number in a URL would overflow the database's integer, not find nothing
+
+
+def checked_pk(value) -> int:
+    """A primary key from a URL or form, or 404 (never an overflow in the database)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    return pk
+
+
+# Grants, funds, notices and payment batches -------------------------------------------------
+def grants_for_user(user, *, within: str = ""):
+    return GrantPolicy.scope(user, Grant.objects.all(), within=within)
+
+
+def get_grant_for_user(user, pk) -> Grant:
+    grant = (grants_for_user(user).select_related("application", "decision", "fund", "notice", "approved_by")
+             .filter(pk=checked_pk(pk)).first())
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def funds_for_user(user, action: str = "view"):
+    return FundPolicy.scope(user, Fund.objects.all(), action)
+
+
+def get_fund_for_user(user, pk) -> Fund:
+    fund = funds_for_user(user).filter(pk=checked_pk(pk)).first()
+    if fund is None:
+        raise Http404
+    return fund
+
+
+def notices_for_user(user):
+    """Notices whose area and the user's jurisdiction overlap (a town officer sees the county's)."""
+    if not GrantPolicy.can(user, "view"):
+        return Notice.objects.none()
+    return Notice.objects.filter(areas_overlap_q("region_prefix", user.jurisdiction or ""))
+
+
+def get_notice_for_user(user, pk) -> Notice:
+    notice = notices_for_user(user).select_related("published_by").filter(pk=checked_pk(pk)).first()
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def batches_for_user(user):
+    return PaymentPolicy.scope(user, PaymentBatch.objects.select_related("fund", "created_by"))
+
+
+def get_batch_for_user(user, pk) -> PaymentBatch:
+    batch = batches_for_user(user).filter(pk=checked_pk(pk)).first()
+    if batch is None:
+        raise Http404
+    return batch

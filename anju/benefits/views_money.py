@@ -41,12 +41,23 @@ from anju.benefits.models import (
     Fund,
     Grant,
     GrantStatus,
-    Notice,
     Objection,
     PaymentBatch,
     Recovery,
 )
 from anju.benefits.permissions import FundPolicy, GrantPolicy, PaymentPolicy
+from anju.benefits.selectors import (
+    MAX_ID,
+    batches_for_user,
+    checked_pk,
+    funds_for_user,
+    get_batch_for_user,
+    get_fund_for_user,
+    get_grant_for_user,
+    get_notice_for_user,
+    grants_for_user,
+    notices_for_user,
+)
 from anju.lib.dates import today
 from anju.lib.errors import AnjuError
 from anju.lib.i18n import is_english
@@ -77,17 +88,6 @@ def _render(request, template: str, context: dict, *, status: int = 200):
     return render(request, template, context, status=status)
 
 
-MAX_ID = 2**63 - 1  # a larger number in a URL would overflow the database's integer, not find nothing
-
-
-def _pk(value) -> int:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < pk <= MAX_ID:
-        raise Http404
-    return pk
 
 
 def _add_error(form, exc: AnjuError) -> None:
@@ -128,59 +128,6 @@ def _money_policies(user=None, *, lead_only: bool = False) -> list[tuple[str, st
             continue
         out.append((policy.id, f"{_label(policy)}（{policy.id}）"))
     return sorted(out, key=lambda c: c[1])
-
-
-# Selectors -------------------------------------------------------------------------------------
-def grants_for_user(user, *, within: str = ""):
-    return GrantPolicy.scope(user, Grant.objects.all(), within=within)
-
-
-def get_grant_for_user(user, pk) -> Grant:
-    grant = (grants_for_user(user).select_related("application", "decision", "fund", "notice", "approved_by")
-             .filter(pk=_pk(pk)).first())
-    if grant is None:
-        raise Http404
-    return grant
-
-
-def funds_for_user(user, action: str = "view"):
-    return FundPolicy.scope(user, Fund.objects.all(), action)
-
-
-def get_fund_for_user(user, pk) -> Fund:
-    fund = funds_for_user(user).filter(pk=_pk(pk)).first()
-    if fund is None:
-        raise Http404
-    return fund
-
-
-def notices_for_user(user):
-    """Notices whose area and the user's jurisdiction overlap (a town officer sees the county's)."""
-    if not GrantPolicy.can(user, "view"):
-        return Notice.objects.none()
-    prefix = user.jurisdiction or ""
-    if not prefix:
-        return Notice.objects.all()
-    return Notice.objects.filter(Q(region_prefix__startswith=prefix)
-                                 | Q(region_prefix__in=[prefix[:n] for n in range(len(prefix))]))
-
-
-def get_notice_for_user(user, pk) -> Notice:
-    notice = notices_for_user(user).select_related("published_by").filter(pk=_pk(pk)).first()
-    if notice is None:
-        raise Http404
-    return notice
-
-
-def batches_for_user(user):
-    return PaymentPolicy.scope(user, PaymentBatch.objects.select_related("fund", "created_by"))
-
-
-def get_batch_for_user(user, pk) -> PaymentBatch:
-    batch = batches_for_user(user).filter(pk=_pk(pk)).first()
-    if batch is None:
-        raise Http404
-    return batch
 
 
 # Grants ----------------------------------------------------------------------------------------
@@ -347,7 +294,7 @@ def grant_provide(request, pk):
 @require_POST
 def objection_review(request, pk, objection_pk):
     grant = get_grant_for_user(request.user, pk)
-    objection = grant.objections.select_related("task").filter(pk=_pk(objection_pk)).first()
+    objection = grant.objections.select_related("task").filter(pk=checked_pk(objection_pk)).first()
     if objection is None:
         raise Http404
     if objection.task is None or not TaskPolicy.can_act(request.user, objection.task):
@@ -382,7 +329,7 @@ def recovery_return(request, pk, recovery_pk):
     grant = get_grant_for_user(request.user, pk)
     if not GrantPolicy.can_on(request.user, "recover", grant):
         raise PermissionDenied(_("您没有此操作的权限。"))
-    recovery = grant.recoveries.filter(pk=_pk(recovery_pk)).first()
+    recovery = grant.recoveries.filter(pk=checked_pk(recovery_pk)).first()
     if recovery is None:
         raise Http404
     return _submit(request, grant, RecoveryReturnForm(request.POST, auto_id=f"id_return{recovery.pk}_%s"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from anju.accounts.models import Role
-from anju.accounts.permissions import STAFF, Policy
+from anju.accounts.permissions import STAFF, Policy, areas_overlap_q
 
 _LEDGER_WRITERS = frozenset({Role.ADMIN, Role.COUNTY_OFFICER, Role.TOWN_OFFICER})
 _LEDGER_REVEAL = frozenset({Role.ADMIN, Role.COUNTY_OFFICER, Role.TOWN_OFFICER, Role.INSPECTOR, Role.CIVIL_AFFAIRS})
@@ -54,7 +54,4 @@ class RoundPolicy(Policy):
         the towns' rounds) or containing it (a town officer sees the county's round)."""
         if not cls.can(user, "view"):
             return Q(pk__in=[])
-        area = user.jurisdiction or ""
-        if not area:
-            return Q()
-        return Q(region_prefix__startswith=area) | Q(region_prefix__in=[area[:n] for n in range(len(area))])
+        return areas_overlap_q("region_prefix", user.jurisdiction or "")
