@@ -48,7 +48,7 @@ router = Router(tags=["benefits"])
 
 MAX_LIMIT = 200
 MAX_LINES = 1000
-_MAX_PK = 2**63 - 1
+_MAX_PK = selectors.MAX_ID
 _REGION = rf"^(?:{PREFIX_PATTERN})$"
 
 
