@@ -208,7 +208,7 @@ _CHANGE_COLUMNS = {"phone": list(IDENTIFIER_FIELDS[3:]), "household_no": ["house
 
 @transaction.atomic
 def worker_update(*, actor, worker: Worker, data: dict[str, Any], kind: str = TimelineKind.UPDATED,
-                  expected_version: int | None = None) -> dict[str, tuple[Any, Any]]:
+                  expected_version: int | None = None, authorised: bool = False) -> dict[str, tuple[Any, Any]]:
     """Apply the fields of `data` that differ from the stored record; returns what changed
     (empty when nothing did).
 
@@ -217,9 +217,11 @@ def worker_update(*, actor, worker: Worker, data: dict[str, Any], kind: str = Ti
     columns are written, with the version + 1. So concurrent edits of different fields all
     keep their change, and with `expected_version` (the version the form or `If-Match` started
     from) an edit of a record changed since is refused with `VersionConflict`, saving nothing.
-    `worker` is updated to the stored record."""
+    `worker` is updated to the stored record. `authorised`: the caller has checked the actor's
+    right to the move that makes this change (an employer recording a hire sets the worker
+    employed, though it may not edit the ledger)."""
     locked = lock_versioned(Worker.objects.select_related("household"), worker.pk, expected_version=expected_version)
-    if not WorkerPolicy.can_on(actor, "change", locked):
+    if not authorised and not WorkerPolicy.can_on(actor, "change", locked):
         raise LedgerError(_("您没有修改该人员信息的权限。"))
     if "id_number" in data and id_hash(data["id_number"]) != locked.id_number_hash:
         raise LedgerError(_("公民身份号码不能修改；如登记有误，请注销后重新登记。"), field="id_number")
