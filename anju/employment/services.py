@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
@@ -475,6 +476,13 @@ def referral_create(*, actor, worker, posting: JobPosting, note: str = "", origi
     return referral
 
 
+def _filled_when_full(posting_id: int) -> None:
+    """A published posting whose headcount is reached is filled (and leaves the index)."""
+    full = JobPosting.objects.filter(pk=posting_id, status=PostingStatus.PUBLISHED, hired_count__gte=F("headcount"))
+    if full.update(status=PostingStatus.FILLED, version=F("version") + 1):
+        _unindex(JobPosting(pk=posting_id))
+
+
 def pay_text(posting: JobPosting) -> str:
     unit = dict(PayUnit.choices)[posting.pay_unit]
     low, high = posting.pay_min.normalize(), posting.pay_max.normalize()
@@ -529,7 +537,8 @@ def referral_advance(*, actor, referral: Referral, status: str, reason: str = ""
         if worker.employment_status != "employed":
             worker_update(actor=actor, worker=worker, data={"employment_status": "employed"}, kind="status",
                           authorised=True)
-        JobPosting.objects.filter(pk=posting.pk).update(hired_count=posting.hired_count + 1)
+        JobPosting.objects.filter(pk=posting.pk).update(hired_count=F("hired_count") + 1)
+        _filled_when_full(posting.pk)
         audit_record(actor=actor, action=Action.CREATE, obj=record, region_code=locked.region_code,
                      detail={"referral": locked.pk})
     if status in (ReferralStatus.NOT_HIRED, ReferralStatus.WITHDRAWN):
@@ -563,7 +572,8 @@ def interest_create(*, posting: JobPosting, name: str, phone: str, note: str = "
     name = (name or "").strip()
     if not name:
         raise EmploymentError(N_("请填写姓名。"), "name")
-    if posting.status != PostingStatus.PUBLISHED:
+    today = _today()
+    if posting.status != PostingStatus.PUBLISHED or (posting.valid_until and posting.valid_until < today):
         raise EmploymentError(N_("该岗位已停止招聘。"), code="state")
     digest = phone_hash(phone)
     existing = JobInterest.objects.filter(posting=posting, phone_hash=digest).first()
@@ -574,7 +584,7 @@ def interest_create(*, posting: JobPosting, name: str, phone: str, note: str = "
         posting=posting, name=name[:50], phone_enc=crypto.encrypt(phone), phone_hash=digest,
         phone_masked=mask_mobile(phone), worker_id=workers[0] if len(workers) == 1 else None,
         note=(note or "")[:200], region_code=posting.region_id)
-    days, _p = resolve(INTEREST_DAYS_PARAM, posting.region_id, _today())
+    days, _p = resolve(INTEREST_DAYS_PARAM, posting.region_id, today)
     if days is not None:
         task_open(actor=None, assignment=Assignment(step=INTEREST_STEP, department_kind=DepartmentKind.TOWN_STATION,
                                                     role=Role.TOWN_OFFICER, working_days=int(days),
