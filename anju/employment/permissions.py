@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from anju.accounts.models import Role
-from anju.accounts.permissions import STAFF, Policy
+from anju.accounts.permissions import STAFF, Policy, is_owner_scoped
 
 
 class EmployerPolicy(Policy):
@@ -90,7 +90,17 @@ class InterestPolicy(Policy):
         return obj.region_code
 
 
+def _containing_codes(prefix: str) -> list[str]:
+    """The 12-digit codes of the divisions that contain a prefix's area (province, city, county,
+    town), e.g. 350581001 → 350000000000, 350500000000, 350581000000."""
+    return [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+
+
 class CampaignPolicy(Policy):
+    """Campaigns are organised by a county or city for its whole area: staff see those of their
+    own area and of the areas containing it (a town officer sees the county's Spring Breeze); only
+    the organisers' level (the campaign's region within their jurisdiction) edits them."""
+
     model_label = "campaign"
     actions = {"view": STAFF, "create": frozenset({Role.ADMIN, Role.COUNTY_OFFICER}),
                "change": frozenset({Role.ADMIN, Role.COUNTY_OFFICER})}
@@ -99,6 +109,21 @@ class CampaignPolicy(Policy):
     @classmethod
     def region_of(cls, obj) -> str | None:
         return obj.region_id
+
+    @classmethod
+    def can_on(cls, user, action: str, obj) -> bool:
+        if action == "view" and cls.can(user, action) and not is_owner_scoped(user):
+            jurisdiction = user.jurisdiction or ""
+            if obj.region_id in _containing_codes(jurisdiction):
+                return True
+        return super().can_on(user, action, obj)
+
+    @classmethod
+    def scope(cls, user, qs, action: str = "view", *, within: str = ""):
+        inside = super().scope(user, qs, action, within=within)
+        if action != "view" or within or not cls.can(user, action) or is_owner_scoped(user):
+            return inside
+        return inside | qs.filter(region_id__in=_containing_codes(user.jurisdiction or ""))
 
 
 class TripPolicy(Policy):

@@ -18,9 +18,14 @@ def _link(name: str):
 
 def register() -> None:
     from anju.employment import services
+    from anju.registry.panels import register_worker_panel
     from anju.registry.timeline import register_timeline_kind
     from anju.workflow.steps import register_step
 
+    # The worker's referrals, job-seeking registration and top job matches with 推荐 (loaded after
+    # the page: matching reads the index).
+    register_worker_panel("employment", "registry/_lazy_panel.html", _worker_panel_context, order=18,
+                          permission=_may_see_employment, column="side")
     register_step(services.REFERRAL_STEP, label=N_("岗位推荐跟进"), link=_link("employment:referral"))
     register_step(services.INTEREST_STEP, label=N_("求职报名跟进"), link=_link("employment:interest"))
     register_timeline_kind("referral", _("岗位推荐"), "bi-send-check",
@@ -30,3 +35,15 @@ def register() -> None:
                            describe=lambda e: _("乘坐点对点专车前往%(place)s") % {"place": (e.data or {}).get("place", "")})
     register_timeline_kind("post_assignment", _("公益性岗位安置"), "bi-person-workspace",
                            describe=lambda e: _("安置到公益性岗位「%(title)s」") % {"title": (e.data or {}).get("title", "")})
+
+
+def _worker_panel_context(request, worker) -> dict:
+    from anju.employment.views_referrals import worker_panel_context
+
+    return worker_panel_context(request, worker)
+
+
+def _may_see_employment(user, worker) -> bool:
+    from anju.employment.views_referrals import worker_panel_permission
+
+    return worker_panel_permission(user, worker)

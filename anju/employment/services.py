@@ -517,9 +517,11 @@ def referral_advance(*, actor, referral: Referral, status: str, reason: str = ""
         hire = hire or {}
         start = hire.get("start_date")
         months = hire.get("contract_months") or posting.contract_months
+        if months is None and posting.kind == PostingKind.ODD_JOB:
+            months = 0  # an odd job has no labour contract of months
         if not isinstance(start, dt.date):
             raise EmploymentError(N_("请填写入职日期。"), "start_date")
-        if not months:
+        if months is None or months == "":
             raise EmploymentError(N_("请填写劳动合同期限（月）。"), "contract_months")
         if posting.employer_id is None:
             raise EmploymentError(N_("该岗位未关联用人单位，不能登记用工；请先为岗位选择用人单位。"), code="no_employer")

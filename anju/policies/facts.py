@@ -19,6 +19,7 @@ from django.db.models import (
     BooleanField,
     Case,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -210,8 +211,14 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
         FactDef("no_family_support", "worker", BOOL, "无家庭支持", "No family support", None),
         FactDef("lost_job_involuntarily", "worker", BOOL, "非本人意愿中断就业", "Lost the job involuntarily", None),
         FactDef("seeking_work", "worker", BOOL, "有求职要求", "Seeking work", None),
-        FactDef("going_out_to_work", "worker", BOOL, "外出务工", "Going out to work", None),
-        FactDef("transport_cost", "worker", NUMBER, "实际交通费用", "Actual transport cost", None, "元", "yuan"),
+        # Counted from point-to-point trips (anju.employment.trips): yes when the worker rode an
+        # arrived trip that left in the 12 months before the date, else unknown — never "no", for
+        # a worker may travel on their own (then the fact is given at application).
+        FactDef("going_out_to_work", "worker", BOOL, "外出务工", "Going out to work",
+                lambda d: Case(When(Exists(_recent_trips(d)), then=Value(True)), default=Value(None),
+                               output_field=BooleanField())),
+        FactDef("transport_cost", "worker", NUMBER, "实际交通费用", "Actual transport cost",
+                lambda d: Subquery(_recent_trips(d).values("trip__fare")[:1], output_field=_DEC), "元", "yuan"),
         # How the last contract ended and whether benefit is being drawn: HRSS records, not the ledger.
         FactDef("contract_ended_not_renewed", "worker", BOOL, "劳动合同期满未续订或提前解除",
                 "Contract expired without renewal or ended early", None),
@@ -279,13 +286,18 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
         FactDef("months_since_hire", "hire", NUMBER, "入职至今月数", "Months since the hire date",
                 lambda d: _whole_months_between("", "start_date", d), "个月", "months"),
         FactDef("months_claimed", "hire", NUMBER, "申请补贴月数", "Months claimed", None, "个月", "months"),
-        # A post as offered or filled (public welfare posts, temporary posts): the ledger holds no
-        # post records yet, so these are given at screening or by the posting employer.
-        FactDef("public_welfare_post", "hire", BOOL, "公益性岗位", "Public welfare post", None),
+        # A post as filled: a hire that is a public welfare post placement (anju.employment.placements)
+        # gives the post's monthly subsidy and accident insurance cover; for any other hire the pay
+        # and cover are unknown (given at screening). Temporary posts have no record of their own.
+        FactDef("public_welfare_post", "hire", BOOL, "公益性岗位", "Public welfare post",
+                lambda d: Exists(_post_assignment())),
         FactDef("temporary_post", "hire", BOOL, "临时性岗位", "Temporary post", None),
-        FactDef("monthly_pay", "hire", NUMBER, "岗位月工资（补贴）", "Monthly pay or post subsidy", None, "元/月", "yuan/month"),
+        FactDef("monthly_pay", "hire", NUMBER, "岗位月工资（补贴）", "Monthly pay or post subsidy",
+                lambda d: Subquery(_post_assignment().values("monthly_subsidy")[:1], output_field=_DEC),
+                "元/月", "yuan/month"),
         FactDef("accident_insurance_cover", "hire", NUMBER, "人身意外伤害保险保额", "Personal accident insurance cover",
-                None, "元", "yuan"),
+                lambda d: Subquery(_post_assignment().values("accident_insurance_cover")[:1], output_field=_DEC),
+                "元", "yuan"),
     ]
     c["certificate"] += [
         FactDef("holder_in_difficulty", "certificate", BOOL, "持证人为困难农民工", "Holder is a worker in difficulty",
@@ -317,6 +329,27 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
                 lambda d: F("certificate_obtained")),
     ]
     return {subject: {f.name: f for f in facts} for subject, facts in c.items()}
+
+
+def _recent_trips(as_of: dt.date):
+    """The worker's rides on arrived point-to-point trips that left in the 12 months up to
+    `as_of`, the latest first (its fare is the transport cost; unknown when not recorded)."""
+    from anju.employment.models import TripPassenger, TripStatus
+
+    try:
+        year_before = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        year_before = as_of.replace(year=as_of.year - 1, day=28)
+    return (TripPassenger.objects.filter(worker=OuterRef("pk"), boarded=True, trip__status=TripStatus.ARRIVED,
+                                         trip__departs_on__lte=as_of, trip__departs_on__gt=year_before)
+            .order_by("-trip__departs_on", "-trip_id"))
+
+
+def _post_assignment():
+    """The hire's public welfare post placement (at most one)."""
+    from anju.employment.models import PostAssignment
+
+    return PostAssignment.objects.filter(hire=OuterRef("pk"))
 
 
 def _count_members():
