@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from anju.accounts.models import Role
 from anju.accounts.tests.factories import organisation_user
@@ -60,9 +60,9 @@ def test_every_shipped_pack_is_named_by_the_measure_of_its_document(policies):
 
 
 def test_services_not_built_are_never_supported():
-    """Hotline, wage guarantee and job postings are not built: no measure relying on them may
-    claim full support, and the Shishi hotline and Quanzhou wage guarantee are 'not yet'."""
-    assert not any(SERVICES[s].built for s in ("hotline", "wage_guarantee", "employment"))
+    """Hotline, wage guarantee and training are not built: no measure relying on them may claim
+    full support, and the Shishi hotline and Quanzhou wage guarantee are 'not yet'."""
+    assert not any(SERVICES[s].built for s in ("hotline", "wage_guarantee", "training"))
     cat = catalogue()
     for doc in cat.documents:
         for m in (*doc.measures, *doc.notice):
@@ -72,6 +72,28 @@ def test_services_not_built_are_never_supported():
     assert (hotline.services, hotline.status, hotline.packs) == (("hotline",), "not_yet", ())
     wages = next(m for m in cat.get(QUANZHOU).measures if m.article == "八")
     assert (wages.services, wages.status) == (("wage_guarantee",), "not_yet")
+
+
+SHANXI = "shanxi-poor-labourers-employment-2020"
+
+
+def test_employment_and_transport_measures_follow_the_built_services():
+    """With postings, matching, campaigns, placements and point-to-point trips built, the measures
+    they carry out are revisited: the counts per document, and what stays 'partly' says why."""
+    assert SERVICES["employment"].built and SERVICES["transport"].built
+    assert (SERVICES["employment"].url_name, SERVICES["transport"].url_name) == ("employment:postings", "employment:trips")
+    cat = catalogue()
+    assert cat.get(QUANZHOU).coverage() == {"total": 8, "supported": 4, "partly": 3, "not_yet": 1}
+    assert cat.get(SHANXI).coverage() == {"total": 10, "supported": 7, "partly": 2, "not_yet": 1}
+    assert cat.get("mohrss-county-citizenisation-2023").coverage() == {"total": 12, "supported": 1, "partly": 3, "not_yet": 8}
+    assert cat.get("mohrss-service-guarantee-opinions-2024").coverage() == {"total": 12, "supported": 2, "partly": 0, "not_yet": 10}
+    quanzhou = {m.article: m for m in cat.get(QUANZHOU).measures}
+    assert (quanzhou["三"].status, quanzhou["三"].packs) == ("supported", ("quanzhou-public-welfare-post-placement",))
+    assert quanzhou["二"].status == "partly" and "职业指导" in quanzhou["二"].note.zh
+    shanxi = {m.heading.zh: m for m in cat.get(SHANXI).measures}
+    assert (shanxi["“点对点”返岗运输"].services, shanxi["“点对点”返岗运输"].status) == (("transport",), "supported")
+    temporary = shanxi["晋中市临时性岗位"]
+    assert temporary.status == "partly" and "奖励" in temporary.note.zh and "拒绝发布" in temporary.note.zh
 
 
 MINIMAL = """\
@@ -113,8 +135,8 @@ def test_minimal_catalogue_loads(tmp_path):
     ("status: supported", "status: done", 15, "status must be one of"),
     ("status: supported", "status: not_yet", 15, "at least 'partly'"),
     ("        packs: [shishi-startup-subsidy]\n", "        service: hotline\n", 15, "needs a pack or a built service"),
-    ("        packs: [shishi-startup-subsidy]\n", "        packs: [shishi-startup-subsidy]\n        service: employment\n",
-     16, "employment is not built yet"),
+    ("        packs: [shishi-startup-subsidy]\n", "        packs: [shishi-startup-subsidy]\n        service: training\n",
+     16, "training is not built yet"),
     ("    date: 2024-01-01\n", "", 2, "give the date, or a date_note"),
     ('    issuing_region: "350581"', "    issuing_region: 350581", 8, "quoted division prefix"),
     ("    title_en: A test document\n", "", 2, "'title_en' is missing"),
@@ -252,3 +274,18 @@ def test_english_pages_show_the_english_text(client, personas):
 def test_a_policy_page_links_back_to_its_document(client, personas):
     html = _get(client, personas.county, reverse("policies:policy_detail", args=["shishi-job-stabilisation-refund"])).content.decode()
     assert f'href="{reverse("policies:document_detail", args=[SHISHI])}"' in html
+
+
+def test_shanxi_page_links_the_built_employment_and_transport_services(client, personas):
+    html = _get(client, personas.county, reverse("policies:document_detail", args=[SHANXI])).content.decode()
+    transport = html[html.index('data-service="transport"'):]
+    transport = transport[:transport.index("</div>")]
+    assert "已建设" in transport and "尚未建设" not in transport
+    assert f'href="{reverse("employment:postings")}"' in html
+    # A service page not routed (yet) shows the service without a link, never an error.
+    try:
+        trips = reverse("employment:trips")
+    except NoReverseMatch:
+        assert "<a href" not in transport
+    else:
+        assert f'href="{trips}"' in transport
