@@ -17,6 +17,12 @@ class SizeClass(models.TextChoices):
     SMALL = "small", _("小型")
     MEDIUM = "medium", _("中型")
     LARGE = "large", _("大型")
+    # A government office, public institution or village committee running public welfare posts:
+    # an employer of the ledger, never an enterprise of any size.
+    PUBLIC = "public", _("机关事业单位或基层组织")
+
+
+SME_CLASSES = (SizeClass.MICRO, SizeClass.SMALL, SizeClass.MEDIUM)
 
 
 class Employer(models.Model):
@@ -47,7 +53,7 @@ class Employer(models.Model):
 
     @property
     def is_sme(self) -> bool:
-        return self.size_class != SizeClass.LARGE
+        return self.size_class in SME_CLASSES
 
 
 class Hire(models.Model):

@@ -246,7 +246,7 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
     ]
     c["employer"] += [
         FactDef("is_sme", "employer", BOOL, "中小微企业", "Small, medium or micro enterprise",
-                lambda d: _bool(~Q(size_class="large"))),
+                lambda d: _bool(Q(size_class__in=["micro", "small", "medium"]))),
         FactDef("staff_count", "employer", NUMBER, "职工人数", "Staff", lambda d: F("staff_count"), "人", "people"),
         FactDef("ui_months_paid_last_year", "employer", NUMBER, "上年度失业保险缴费月数", "UI months paid last year",
                 lambda d: _employer_year("ui_months_paid", d), "个月", "months"),
@@ -279,7 +279,7 @@ def _catalogue() -> dict[str, dict[str, FactDef]]:
                 lambda d: _num(F("pension_premium_monthly") + F("medical_premium_monthly") + F("unemployment_premium_monthly")),
                 "元", "yuan"),
         FactDef("employer_is_sme", "hire", BOOL, "用人单位为中小微企业", "Employer is an SME",
-                lambda d: _bool(~Q(employer__size_class="large"))),
+                lambda d: _bool(Q(employer__size_class__in=["micro", "small", "medium"]))),
         FactDef("new_hire", "hire", BOOL, "新招用", "New hire", lambda d: _bool(Q(start_date__lte=d))),
         # Whole months from the hire date to the evaluation date (2021-01-31 → 2021-03-30: 1);
         # negative for a hire that starts later.

@@ -43,4 +43,7 @@ class Command(BaseCommand):
             from anju.core.demo_benefits import seed_benefits
 
             self.stderr.write(f"benefits (funds, applications, notices, payments): {seed_benefits()}")
+            from anju.core.demo_employment import seed_employment
+
+            self.stderr.write(f"employment (postings, referrals, campaign, trip): {seed_employment()}")
         self.stdout.write(f"inserted {inserted} people (of {workers})")
