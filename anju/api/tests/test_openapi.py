@@ -23,7 +23,13 @@ def test_openapi_document_is_served_at_api_v1(db):
                           "/api/v1/benefits/applications/{application_id}/decide",
                           "/api/v1/benefits/funds", "/api/v1/benefits/funds/{fund_id}",
                           "/api/v1/benefits/grants", "/api/v1/benefits/grants/{grant_id}",
-                          "/api/v1/benefits/payment-batches", "/api/v1/benefits/payment-batches/{batch_id}"}
+                          "/api/v1/benefits/payment-batches", "/api/v1/benefits/payment-batches/{batch_id}",
+                          "/api/v1/employment/postings", "/api/v1/employment/postings/{posting_id}",
+                          "/api/v1/employment/postings/{posting_id}/move",
+                          "/api/v1/employment/postings/{posting_id}/matches",
+                          "/api/v1/employment/workers/{worker_id}/matches", "/api/v1/employment/referrals",
+                          "/api/v1/employment/referrals/{referral_id}",
+                          "/api/v1/employment/referrals/{referral_id}/advance"}
     assert set(paths["/api/v1/benefits/applications"]) == {"get", "post"}
     assert paths["/api/v1/benefits/applications/{application_id}/decide"]["post"]["security"] == [{"TokenAuth": []}]
     assert set(paths["/api/v1/workers/{worker_id}"]) == {"get", "patch", "put"}
