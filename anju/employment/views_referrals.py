@@ -169,6 +169,9 @@ def interest_list(request):
     status = request.GET.get("status", "")
     status = status if status in InterestStatus.values else ""
     base = selectors.interests_for_user(user)
+    campaign = selectors.optional_pk(request.GET.get("campaign"))
+    if campaign:  # the sign-ups a campaign's figures count (its postings')
+        base = base.filter(posting__campaigns__id=campaign)
     counts = selectors.status_counts(base)
     qs = base.filter(status=status) if status else base
     paginator = CappedPaginator(qs.select_related("posting").order_by("-created_at", "-id"), PAGE_SIZE)
@@ -180,7 +183,8 @@ def interest_list(request):
                              "active": status == value, "query": f"status={value}"})
     return render(request, "employment/interest_list.html", {
         "nav": "employment", "page": page, "paginator": paginator, "rows": list(page.object_list),
-        "status_links": status_links, "page_query": f"status={status}" if status else "", "filtering": bool(status),
+        "status_links": status_links, "filtering": bool(status or campaign),
+        "page_query": "&".join(q for q in (f"status={status}" if status else "", f"campaign={campaign}" if campaign else "") if q),
     })
 
 
