@@ -23,9 +23,10 @@ web=$!
 # `anju worker` first fails the jobs a killed worker left running, then runs db_worker.
 $ANJU worker --queue-name default &
 worker=$!
-# Deadline warnings and escalations, and the end of public notice periods: now, then hourly
-# (production: cron, see docs/operations.md).
-( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; $ANJU close-notices >/dev/null 2>&1; sleep 3600; done ) &
+# Deadline warnings and escalations, the end of public notice periods, and job matching catching
+# up with ledger imports (which skip the per-record refresh): now, then hourly (production: cron,
+# see docs/operations.md).
+( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; $ANJU close-notices >/dev/null 2>&1; $ANJU index-seekers >/dev/null 2>&1; sleep 3600; done ) &
 sweeper=$!
 trap 'kill $web $worker $sweeper 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
 sleep 1

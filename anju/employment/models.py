@@ -347,7 +347,7 @@ class PostingTerm(models.Model):
     dl = models.PositiveSmallIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["term", "posting"], name="posting_term"),
+        indexes = [models.Index(fields=["term", "posting", "tf", "dl"], name="posting_term"),
                    models.Index(fields=["posting"], name="posting_term_posting")]
 
     def __str__(self) -> str:
@@ -403,7 +403,7 @@ class SeekerTerm(models.Model):
     dl = models.PositiveSmallIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["term", "seeker"], name="seeker_term"),
+        indexes = [models.Index(fields=["term", "seeker", "tf", "dl"], name="seeker_term"),
                    models.Index(fields=["seeker"], name="seeker_term_seeker")]
 
     def __str__(self) -> str:

@@ -51,3 +51,68 @@ def tokens(text: str) -> tuple[str, ...]:
 
 def term_counts(text: str) -> Counter:
     return Counter(tokens(text))
+
+
+@lru_cache(maxsize=1)
+def _occupation_names() -> tuple[tuple[str, str], ...]:
+    """(name or everyday name, occupation key) of the catalogue, longest names first."""
+    from anju.employment.occupations import catalogue
+
+    pairs: dict[str, str] = {}
+    for row in catalogue():
+        pairs.setdefault(row["name"], row["key"])
+        for alias in str(row.get("aliases") or "").split("、"):
+            if len(alias.strip()) >= 2:
+                pairs.setdefault(alias.strip(), row["key"])
+    return tuple(sorted(pairs.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+
+@lru_cache(maxsize=1)
+def _words_of() -> dict[str, tuple[str, ...]]:
+    """occupation key → its name and everyday names."""
+    from anju.employment.occupations import catalogue
+
+    return {row["key"]: tuple([row["name"], *(a.strip() for a in str(row.get("aliases") or "").split("、")
+                                              if a.strip())]) for row in catalogue()}
+
+
+@lru_cache(maxsize=20000)
+def occupations_named(text: str) -> tuple[str, ...]:
+    """The keys of the occupations a text names by their name or an everyday name, in order of
+    appearance. Longest names win and matches do not overlap: 叉车工 is a forklift driver, not the
+    车工 (sewing machinist) inside it."""
+    text = (text or "").lower()
+    if not text:
+        return ()
+    taken = [False] * len(text)
+    found: list[tuple[int, str]] = []
+    for name, key in _occupation_names():
+        start = text.find(name.lower())
+        while start >= 0:
+            end = start + len(name)
+            if not any(taken[start:end]):
+                for i in range(start, end):
+                    taken[i] = True
+                found.append((start, key))
+            start = text.find(name.lower(), end)
+    out: list[str] = []
+    for _pos, key in sorted(found):
+        if key not in out:
+            out.append(key)
+    return tuple(out)
+
+
+def occupation_words(key: str) -> tuple[str, ...]:
+    return _words_of().get(key, ())
+
+
+@lru_cache(maxsize=20000)
+def query_terms(text: str, expand: bool = True) -> tuple[str, ...]:
+    """The distinct terms a text is searched by: its own tokens and, with `expand`, the tokens of
+    the name and every everyday name of each occupation it names (烧焊 → 电焊工、焊工、二保焊 …)."""
+    terms = dict.fromkeys(tokens(text))
+    if expand:
+        for key in occupations_named(text):
+            for word in occupation_words(key):
+                terms.update(dict.fromkeys(tokens(word)))
+    return tuple(terms)
