@@ -262,8 +262,11 @@ def test_chart_is_drawn_and_a_bar_opens_the_list_it_counts(browser, live_server,
     page.wait_for_selector("#chart-daily canvas")
     index = (timezone.localdate() - crafted.campaign.starts_on).days
     # The bar of hires (series 2) on today: its layout from the chart, clicked in its middle.
+    # Without animation the bars are drawn at their full size at once (on a loaded machine the
+    # grow-in animation may still be running when the mouse clicks).
     box = page.evaluate("""([i]) => {
         const c = echarts.getInstanceByDom(document.getElementById('chart-daily'));
+        c.setOption({animation: false});
         const l = c.getModel().getSeriesByIndex(2).getData().getItemLayout(i);
         return {x: l.x + l.width / 2, y: l.y + l.height / 2};
     }""", [index])
