@@ -87,7 +87,7 @@ def populate_postings(n: int, places: list[str]) -> float:
     from django.utils import timezone
 
     from anju.employment import text
-    from anju.employment.matching import posting_text
+    from anju.employment.matching import impact, posting_text
     from anju.employment.models import JobPosting, Occupation, PostingTerm
     from anju.lib.bulk import Inserter, collector_paused
 
@@ -104,7 +104,7 @@ def populate_postings(n: int, places: list[str]) -> float:
               "contact_phone_masked", "valid_from", "valid_until", "published_at", "source", "rule_check", "doc_len",
               "created_at", "updated_at", "version", "close_reason"]
     postings = Inserter(JobPosting, fields)
-    terms = Inserter(PostingTerm, ["posting_id", "term", "tf", "dl"])
+    terms = Inserter(PostingTerm, ["posting_id", "term", "tf", "dl", "impact"])
     counted: dict[tuple[int, str], tuple] = {}
     with collector_paused():
         for start in range(have, n, BATCH):
@@ -135,7 +135,7 @@ def populate_postings(n: int, places: list[str]) -> float:
                 docs.append((counts, dl))
             with transaction.atomic():
                 pks = postings.insert_returning_pks(rows)
-                terms.insert([[pk, t, min(k, 32767), dl] for pk, (counts, dl) in zip(pks, docs, strict=True)
+                terms.insert([[pk, t, min(k, 32767), dl, impact(min(k, 32767), dl)] for pk, (counts, dl) in zip(pks, docs, strict=True)
                               for t, k in counts.items()])
             progress("postings", min(n, start + BATCH), n, started)
     print(file=sys.stderr)
@@ -147,6 +147,7 @@ def populate_workers(n: int, places: list[str]) -> float:
     from django.utils import timezone
 
     from anju.employment import text
+    from anju.employment.matching import impact
     from anju.employment.models import Occupation, Seeker, SeekerTerm
     from anju.employment.seekers import range_prefix
     from anju.lib.bulk import Inserter, collector_paused
@@ -166,7 +167,7 @@ def populate_workers(n: int, places: list[str]) -> float:
     seekers = Inserter(Seeker, ["worker_id", "active", "region_code", "work_range", "range_prefix", "pay_floor",
                                 "birth_date", "available_from", "certificates", "physical", "occupation_id", "doc_len",
                                 "indexed_at", "updated_at"])
-    terms = Inserter(SeekerTerm, ["seeker_id", "term", "tf", "dl"])
+    terms = Inserter(SeekerTerm, ["seeker_id", "term", "tf", "dl", "impact"])
     counted: dict[tuple[int | None, str], tuple] = {}
     with collector_paused():
         for start in range(have, n, BATCH):
@@ -195,7 +196,8 @@ def populate_workers(n: int, places: list[str]) -> float:
                                  today + dt.timedelta(days=rng.randrange(0, 20)) if rng.random() < 0.3 else None,
                                  "", rng.choice(["light", "medium", "heavy", "heavy"]), o.pk if o else None, dl, now, now]
                                 for pk, (home, wr, floor, birth, o, counts, dl, certs) in zip(pks, extra, strict=True)])
-                terms.insert([[pk, t, min(k, 32767), dl] for pk, (*_r, counts, dl, certs) in zip(pks, extra, strict=True)
+                terms.insert([[pk, t, min(k, 32767), dl, impact(min(k, 32767), dl)]
+                              for pk, (*_r, counts, dl, certs) in zip(pks, extra, strict=True)
                               for t, k in [*counts.items(), *((c, 1) for c in certs)]])
             progress("workers", min(n, start + BATCH), n, started)
     print(file=sys.stderr)

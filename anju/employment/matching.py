@@ -44,8 +44,12 @@ K1 = 1.2
 B = 0.75
 CANDIDATES = 200     # best BM25 candidates re-ranked in Python
 MAX_TERMS = 64       # a query's terms beyond this are dropped (a long description)
-STATS_SECONDS = 60   # N, avgdl and document frequencies are cached this long (and cleared on index)
-PREFETCH = 1000      # best documents by text alone, before the hard filters (see bm25)
+STATS_SECONDS = 600  # N, avgdl and document frequencies are cached this long (and cleared on index)
+REF_DL = 16.0        # the reference document length of the stored impacts (see impact)
+PER_TERM = 120       # rows read from the top of each query term's impact-ordered list (see bm25)
+DEEPER = 10          # … then this many times as many when too few of them pass the filters,
+DEEP_N = 300_000     # in an index of more documents than this (smaller: straight to the fallback)
+FALLBACK = 5000      # … and when still too few pass, up to this many that do (see bm25)
 MAX_DF_SHARE = 0.05  # see bm25: terms in more of the documents than this (and than
 MIN_DF_CAP = 1000    # this many) are left out of the query
 ENOUGH = 40          # … enough of them passing the filters to skip the joined query
@@ -103,6 +107,13 @@ def posting_text(posting: JobPosting) -> str:
                      posting.requirements, posting.certificate])
 
 
+def impact(tf: int, dl: int) -> float:
+    """A term row's BM25 weight without the idf, at the reference length: the order of a term's
+    rows (stored on PostingTerm/SeekerTerm and indexed (term, impact DESC)). Only the order is
+    used; scores are computed from tf and dl with the live average length."""
+    return tf * (K1 + 1.0) / (tf + K1 * (1.0 - B) + K1 * B * dl / REF_DL)
+
+
 def index_postings(postings: Iterable[JobPosting]) -> None:
     """(Re)index published postings: their rows of PostingTerm replaced."""
     postings = list(postings)
@@ -114,7 +125,8 @@ def index_postings(postings: Iterable[JobPosting]) -> None:
         counts = term_counts(posting_text(p))
         dl = min(sum(counts.values()), 32767)
         lengths[p.pk] = dl
-        rows += [PostingTerm(posting_id=p.pk, term=t, tf=min(n, 32767), dl=dl) for t, n in counts.items()]
+        rows += [PostingTerm(posting_id=p.pk, term=t, tf=min(n, 32767), dl=dl, impact=impact(min(n, 32767), dl))
+                 for t, n in counts.items()]
     PostingTerm.objects.bulk_create(rows, batch_size=2000)
     for pk, dl in lengths.items():
         JobPosting.objects.filter(pk=pk).update(doc_len=dl)
@@ -150,7 +162,9 @@ def _collection(model) -> tuple[int, float]:
     return value
 
 
-def _document_frequencies(model, terms: Sequence[str]) -> dict[str, int]:
+def _document_frequencies(model, terms: Sequence[str], cap: int | None = None) -> dict[str, int]:
+    """The document frequency of each term found; counted only up to `cap` + 1 when given (a
+    term above the cap is left out of queries, so its exact count is not needed)."""
     now = time.monotonic()
     out, missing = {}, []
     for t in terms:
@@ -160,8 +174,14 @@ def _document_frequencies(model, terms: Sequence[str]) -> dict[str, int]:
                 out[t] = hit[1]
         else:
             missing.append(t)
-    if missing:
+    if missing and cap is not None:
+        # One index range per term, cut at the cap: a common term costs no more than the cap.
+        sql, params = _term_sql(model.objects.filter(term="").values("term").order_by()[: cap + 1])
+        sql = f"SELECT COUNT(*) FROM ({sql}) counted"
+        found = {t: _run(sql, [t, *params[1:]])[0][0] for t in missing}
+    elif missing:
         found = dict(model.objects.filter(term__in=missing).values_list("term").annotate(n=Count("pk")).order_by())
+    if missing:
         for t in missing:
             _stats[(model.__name__, t)] = (now + STATS_SECONDS, found.get(t, 0))
             if found.get(t):
@@ -177,21 +197,27 @@ def bm25(model, terms: Sequence[str], where: Q, *, limit: int = CANDIDATES, pass
          ) -> tuple[list[tuple[int, float]], float]:
     """The best `limit` documents of an index (PostingTerm or SeekerTerm) for the terms, among
     those passing `where` (a filter across the join), as (id, BM25 score); and the score of an
-    ideal document (every term once, at the average length), to normalise by. `passing(ids)`,
-    when given, is the same filter applied to a list of keys (the set of those that pass)."""
+    ideal document (every term once, at the average length), to normalise by. `passing(keys)`,
+    when given, is the same filter on the owner model for keys (a list or a values() query):
+    a query of the keys that pass."""
     owner = "posting_id" if model is PostingTerm else "seeker_id"
     terms = list(dict.fromkeys(t for t in terms if t and not t.startswith(CERT_PREFIX)))[:MAX_TERMS]
     if not terms:
         return [], 0.0
     n, avgdl = _collection(model)
-    df = _document_frequencies(model, terms)
+    cap = int(max(MAX_DF_SHARE * n, MIN_DF_CAP))
+    df = _document_frequencies(model, terms, cap)
     if not df:
         return [], 0.0
-    n = max(n, max(df.values()))
     # Terms in more than MAX_DF_SHARE of the documents (司机, 工人 among 100,000 postings) say
-    # little and cost the most rows: left out, unless nothing else is left.
-    rare = {t: d for t, d in df.items() if d <= max(MAX_DF_SHARE * n, MIN_DF_CAP)}
-    df = rare or dict(sorted(df.items(), key=lambda kv: kv[1])[:1])
+    # little and cost the most rows: left out, unless nothing else is left (then the rarest,
+    # counted in full).
+    rare = {t: d for t, d in df.items() if d <= cap}
+    if not rare:
+        full = dict(model.objects.filter(term__in=list(df)).values_list("term").annotate(n=Count("pk")).order_by())
+        rare = dict(sorted(full.items(), key=lambda kv: kv[1])[:1])
+    df = rare
+    n = max(n, max(df.values()))
     idf = {t: idf_of(n, d) for t, d in df.items()}
     idf_expr = Case(*[When(term=t, then=Value(v)) for t, v in idf.items()], default=Value(0.0),
                     output_field=FloatField())
@@ -205,15 +231,89 @@ def bm25(model, terms: Sequence[str], where: Q, *, limit: int = CANDIDATES, pass
                 .annotate(score=Sum(weight, output_field=FloatField())).order_by("-score", owner)[:count]]
 
     if passing is not None:
-        # First the best `PREFETCH` by text alone (the term index only, no join), then the hard
-        # filters on those by key. Exact whenever enough of them pass (anything not fetched
-        # scores lower than everything fetched); else the joined query below.
-        first = grouped(model.objects.filter(term__in=list(idf)), PREFETCH)
-        keep = passing([pk for pk, _s in first])
-        found = [(pk, sc) for pk, sc in first if pk in keep]
-        if len(first) < PREFETCH or len(found) >= min(limit, ENOUGH):
-            return found[:limit], ideal
+        # Impact-ordered lists (docs/matching.md): the top `PER_TERM` rows of each term's list
+        # (the index on (term, impact DESC)) make the candidates, scored by the rows read; the
+        # hard filters are then checked on them by key, best first. Exact whenever every list was
+        # read to its end (a small index). When too few pass, in a large index the lists are read
+        # `DEEPER` times as far (only the new keys checked); when still too few, the fallback.
+        checked: dict[int, bool] = {}
+        step = max(limit * 5, 1000)
+        for depth in (PER_TERM, PER_TERM * DEEPER) if n > DEEP_N else (PER_TERM,):
+            scores, complete = _list_tops(model, owner, idf, avgdl, depth)
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            todo = [pk for pk, _s in ranked if pk not in checked]
+            for start in range(0, len(todo), step):
+                chunk = todo[start:start + step]
+                keep = set(passing(chunk))
+                checked.update((pk, pk in keep) for pk in chunk)
+                if sum(1 for pk, _s in ranked if checked.get(pk)) >= limit:
+                    break
+            found = [(pk, sc) for pk, sc in ranked if checked.get(pk)]
+            if complete or len(found) >= min(limit, ENOUGH):
+                return found[:limit], ideal
+        # Too few: the filters on every document with any of the terms (one query, only the keys
+        # that pass come back), and those scored; when that is very many, the joined query.
+        keep = list(passing(model.objects.filter(term__in=list(idf)).values(owner))[:FALLBACK + 1])
+        if len(keep) <= FALLBACK:
+            norm = K1 * B / avgdl
+            scores = dict.fromkeys(keep, 0.0)
+            for pk, t, tf, dl in model.objects.filter(**{f"{owner}__in": keep}, term__in=list(idf)).values_list(
+                    owner, "term", "tf", "dl"):
+                scores[pk] += idf[t] * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B) + norm * dl)
+            return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit], ideal
     return grouped(model.objects.filter(where, term__in=list(idf)), limit), ideal
+
+
+def _list_tops(model, owner: str, idf: dict[str, float], avgdl: float, depth: int) -> tuple[dict[int, float], bool]:
+    """The documents among the first `depth` rows of each term's impact-ordered list with their
+    BM25 score over the rows read; and whether every list was read to its end."""
+    scores: dict[int, float] = {}
+    complete = True
+    norm = K1 * B / avgdl
+    sql, params = _term_sql(model.objects.filter(term="").order_by("-impact", owner).values_list(
+        owner, "tf", "dl")[:depth])
+    for t, weight in idf.items():
+        rows = _run(sql, [t, *params[1:]])
+        complete = complete and len(rows) < depth
+        for pk, tf, dl in rows:
+            scores[pk] = scores.get(pk, 0.0) + weight * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B) + norm * dl)
+    return scores, complete
+
+
+def _term_sql(qs) -> tuple[str, list]:
+    """The SQL of a query filtered on term first (its first parameter), to be run for many terms
+    without building the query each time."""
+    sql, params = qs.query.sql_with_params()
+    if not params or params[0] != "":  # the term is not the first parameter: never with these queries
+        raise ValueError(sql)
+    return sql, list(params)
+
+
+def _run(sql: str, params: list) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _rows_by_keys(model, keys: list[int], fields: list[str]) -> list[tuple]:
+    """The rows of these keys as the driver gives them (no field conversions: dates may be ISO
+    strings and numbers floats on SQLite; see _date). On PostgreSQL the keys go as one array
+    (`= ANY(%s)`: a thousand separate parameters cost more to plan than to run)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    sql, params = model.objects.filter(pk__in=[0]).order_by().values_list(*fields).query.sql_with_params()
+    key_in = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)} IN (%s)"
+    if connection.vendor == "postgresql" and sql.count(key_in) == 1 and list(params) == [0]:
+        return _run(sql.replace(key_in, key_in[: -len("IN (%s)")] + "= ANY(%s)"), [list(keys)])
+    sql, params = model.objects.filter(pk__in=keys).order_by().values_list(*fields).query.sql_with_params()
+    return _run(sql, list(params))
+
+
+def _date(value) -> dt.date:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 # Hard filters ----------------------------------------------------------------------------------
@@ -277,13 +377,14 @@ def open_postings_q(on: dt.date, prefix: str = "posting__") -> Q:
             & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on})))
 
 
-def jobs_filter(seeker: Seeker, on: dt.date, prefix: str = "posting__") -> Q:
-    """The postings a seeker could take on the day (the hard filters), across `prefix`."""
+def jobs_filter(seeker: Seeker, on: dt.date, prefix: str = "posting__", held: set[str] | None = None) -> Q:
+    """The postings a seeker could take on the day (the hard filters), across `prefix`; `held`:
+    their held_certificates when already known."""
     p = prefix
     q = open_postings_q(on, p) & _prefix_range(f"{p}region_id", seeker.range_prefix)
     if seeker.pay_floor is not None:
         q &= Q(**{f"{p}pay_monthly_max__gte": seeker.pay_floor})
-    held = held_certificates(seeker)
+    held = held_certificates(seeker) if held is None else held
     q &= Q(**{f"{p}certificate": ""}) | Q(**{f"{p}certificate__in": _certificate_variants(held)}) if held \
         else Q(**{f"{p}certificate": ""})
     age = age_on(seeker.birth_date, on)
@@ -435,27 +536,34 @@ def jobs_for_worker(worker, *, limit: int = 20, on: dt.date | None = None, user=
 
     on = _today(on)
     seeker = seeker_for(worker)
-    where = jobs_filter(seeker, on)
+    held = held_certificates(seeker)
+    where = jobs_filter(seeker, on, held=held)
     terms = _seeker_terms(seeker, worker)
-    open_here = jobs_filter(seeker, on, prefix="")
+    open_here = jobs_filter(seeker, on, prefix="", held=held)
 
-    held = _certificate_variants(held_certificates(seeker))
+
+    floor = seeker.pay_floor
+    variants = set(_certificate_variants(held))
     age = age_on(seeker.birth_date, on)
     bearable = set(_physical_upto(seeker.physical))
 
     def passing(keys):
-        # jobs_filter, on the rows of these keys (a key lookup: a planner may not pick it itself)
-        out = set()
-        for (pk, status, vf, vu, region, pay, cert, amin, amax, start, physical) in JobPosting.objects.filter(
-                pk__in=keys).values_list("pk", "status", "valid_from", "valid_until", "region_id", "pay_monthly_max",
-                                         "certificate", "age_min", "age_max", "start_date", "physical"):
-            if (status == PostingStatus.PUBLISHED and (vf is None or vf <= on) and (vu is None or vu >= on)
-                    and region.startswith(seeker.range_prefix)
-                    and (seeker.pay_floor is None or (pay is not None and pay >= seeker.pay_floor))
-                    and (not cert or cert in held) and (amin is None or amin <= age) and (amax is None or amax >= age)
-                    and (seeker.available_from is None or start is None or start >= seeker.available_from)
+        # jobs_filter on the postings of these keys. For a list, the rows by key, checked here (a
+        # planner may prefer a range of the region index to the keys, which costs 10× more).
+        if not isinstance(keys, list):
+            return JobPosting.objects.filter(open_here, pk__in=keys).order_by().values_list("pk", flat=True)
+        out = []
+        for (pk, status, vf, vu, region, pay, cert, amin, amax, start, physical) in _rows_by_keys(
+                JobPosting, keys, ["pk", "status", "valid_from", "valid_until", "region_id", "pay_monthly_max",
+                                   "certificate", "age_min", "age_max", "start_date", "physical"]):
+            if (status == PostingStatus.PUBLISHED and (vf is None or _date(vf) <= on)
+                    and (vu is None or _date(vu) >= on) and region.startswith(seeker.range_prefix)
+                    and (floor is None or (pay is not None and pay >= floor))
+                    and (not cert or cert in variants) and (amin is None or amin <= age)
+                    and (amax is None or amax >= age)
+                    and (seeker.available_from is None or start is None or _date(start) >= seeker.available_from)
                     and physical in bearable):
-                out.add(pk)
+                out.append(pk)
         return out
 
     scored, ideal = bm25(PostingTerm, terms, where, passing=passing) if terms else ([], 0.0)
@@ -545,22 +653,24 @@ def workers_for_job(posting: JobPosting, *, limit: int = 20, on: dt.date | None 
     born_by = _years_before(on, posting.age_min) if posting.age_min is not None else None
     born_after = _years_before(on, posting.age_max + 1) if posting.age_max is not None else None
     cert = (CERT_PREFIX + certificate_key(posting.certificate))[:40] if certificate_key(posting.certificate) else ""
+    pay_max = posting.pay_monthly_max
 
     def passing(keys):
-        # workers_filter, on the rows of these keys
-        if worker_ids is not None:
-            return set(Seeker.objects.filter(fit, pk__in=keys).values_list("pk", flat=True))
-        out = set()
-        for (pk, active, rp, home, floor, birth, available, physical) in Seeker.objects.filter(pk__in=keys).values_list(
-                "pk", "active", "range_prefix", "region_code", "pay_floor", "birth_date", "available_from", "physical"):
+        # workers_filter on the seekers of these keys, as in jobs_for_worker
+        if not isinstance(keys, list) or worker_ids is not None:
+            return Seeker.objects.filter(fit, pk__in=keys).order_by().values_list("pk", flat=True)
+        out = []
+        for (pk, active, rp, home, floor, birth, available, physical) in _rows_by_keys(
+                Seeker, keys, ["pk", "active", "range_prefix", "region_code", "pay_floor", "birth_date",
+                               "available_from", "physical"]):
             if (active and rp in prefixes and home.startswith(region_prefix)
-                    and (floor is None or (posting.pay_monthly_max is not None and floor <= posting.pay_monthly_max))
-                    and (born_by is None or birth <= born_by) and (born_after is None or birth > born_after)
-                    and (posting.start_date is None or available is None or available <= posting.start_date)
+                    and (floor is None or (pay_max is not None and floor <= pay_max))
+                    and (born_by is None or _date(birth) <= born_by) and (born_after is None or _date(birth) > born_after)
+                    and (posting.start_date is None or available is None or _date(available) <= posting.start_date)
                     and physical in able):
-                out.add(pk)
+                out.append(pk)
         if cert and out:
-            out &= set(SeekerTerm.objects.filter(seeker_id__in=list(out), term=cert).values_list("seeker_id", flat=True))
+            out = list(SeekerTerm.objects.filter(seeker_id__in=out, term=cert).values_list("seeker_id", flat=True))
         return out
 
     scored, ideal = bm25(SeekerTerm, posting_query_terms(posting), where, passing=passing)

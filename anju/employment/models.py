@@ -345,9 +345,14 @@ class PostingTerm(models.Model):
     term = models.CharField(max_length=40)
     tf = models.PositiveSmallIntegerField()
     dl = models.PositiveSmallIntegerField()
+    # The row's BM25 term weight at a reference length (matching.impact; the idf, the same for
+    # every row of a term, left out): orders each term's rows best first, so a query reads only
+    # the top of each list (docs/matching.md, "Impact-ordered lists").
+    impact = models.FloatField(default=0.0)
 
     class Meta:
         indexes = [models.Index(fields=["term", "posting", "tf", "dl"], name="posting_term"),
+                   models.Index(fields=["term", "-impact", "posting", "tf", "dl"], name="posting_term_impact"),
                    models.Index(fields=["posting"], name="posting_term_posting")]
 
     def __str__(self) -> str:
@@ -401,9 +406,11 @@ class SeekerTerm(models.Model):
     term = models.CharField(max_length=40)
     tf = models.PositiveSmallIntegerField()
     dl = models.PositiveSmallIntegerField()
+    impact = models.FloatField(default=0.0)  # as PostingTerm.impact
 
     class Meta:
         indexes = [models.Index(fields=["term", "seeker", "tf", "dl"], name="seeker_term"),
+                   models.Index(fields=["term", "-impact", "seeker", "tf", "dl"], name="seeker_term_impact"),
                    models.Index(fields=["seeker"], name="seeker_term_seeker")]
 
     def __str__(self) -> str:

@@ -72,7 +72,7 @@ def certificate_names(seeker: Seeker, ledger: Iterable[str]) -> list[str]:
 def seeker_terms(seeker: Seeker, worker, occupation: Occupation | None, ledger_certificates: Iterable[str]
                  ) -> list[SeekerTerm]:
     """The SeekerTerm rows of a seeker (not saved); sets seeker.doc_len."""
-    from anju.employment.matching import CERT_PREFIX
+    from anju.employment.matching import CERT_PREFIX, impact
 
     words = [worker.desired_occupation or "", worker.skills or ""]
     if occupation is not None:
@@ -80,8 +80,9 @@ def seeker_terms(seeker: Seeker, worker, occupation: Occupation | None, ledger_c
     counts = text_mod.term_counts(" ".join(w for w in words if w))
     dl = min(sum(counts.values()), 32767)
     seeker.doc_len = dl
-    rows = [SeekerTerm(seeker_id=seeker.pk, term=t, tf=min(n, 32767), dl=dl) for t, n in counts.items()]
-    rows += [SeekerTerm(seeker_id=seeker.pk, term=(CERT_PREFIX + c)[:40], tf=1, dl=dl)
+    rows = [SeekerTerm(seeker_id=seeker.pk, term=t, tf=min(n, 32767), dl=dl, impact=impact(min(n, 32767), dl))
+            for t, n in counts.items()]
+    rows += [SeekerTerm(seeker_id=seeker.pk, term=(CERT_PREFIX + c)[:40], tf=1, dl=dl, impact=impact(1, dl))
              for c in certificate_names(seeker, ledger_certificates)]
     return rows
 
