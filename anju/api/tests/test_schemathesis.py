@@ -21,7 +21,7 @@ from anju.accounts.tokens import token_issue
 from anju.registry.tests.factories import make_worker, next_id_number
 from anju.wsgi import application
 
-EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("ANJU_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture
