@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
 from anju.accounts.models import DepartmentKind, Role
+from anju.accounts.permissions import is_owner_scoped
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.employment import occupations
@@ -292,8 +293,6 @@ def _raise_problems(problems) -> None:
 def posting_create(*, actor, data: dict[str, Any], publish: bool = False, source: str = PostingSource.STAFF) -> JobPosting:
     """A new posting (a draft, or published at once when `publish`). An employer user's posting is
     always its own organisation's."""
-    from anju.accounts.permissions import is_owner_scoped
-
     posting = JobPosting(source=source, created_by=actor)
     if is_owner_scoped(actor):
         employer = Employer.objects.filter(uscc=actor.organisation_uscc).first()
@@ -323,9 +322,9 @@ def posting_update(*, actor, posting: JobPosting, data: dict[str, Any], expected
     _check_scope(actor, locked, "change")
     if locked.status == PostingStatus.CLOSED:
         raise EmploymentError(N_("已关闭的岗位不能修改。"), code="closed")
-    if "employer" in data and is_owner(actor):
+    if "employer" in data and is_owner_scoped(actor):
         data = {k: v for k, v in data.items() if k != "employer"}
-    before = {name: getattr(locked, name if name != "region_id" else "region_id") for name in POSTING_FIELDS}
+    before = {name: getattr(locked, name) for name in POSTING_FIELDS}
     _apply(locked, data)
     _check_scope(actor, locked, "change")  # the new place must be in the actor's jurisdiction too
     _raise_problems(_posting_problems(locked))
@@ -346,12 +345,6 @@ def posting_update(*, actor, posting: JobPosting, data: dict[str, Any], expected
     audit_record(actor=actor, action=Action.UPDATE, obj=locked, region_code=locked.region_id,
                  changes={k: (str(a), str(b)) for k, (a, b) in changes.items()})
     return locked
-
-
-def is_owner(actor) -> bool:
-    from anju.accounts.permissions import is_owner_scoped
-
-    return is_owner_scoped(actor)
 
 
 def _index(posting: JobPosting) -> None:
