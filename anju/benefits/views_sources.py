@@ -37,10 +37,10 @@ from anju.benefits.permissions import SourcePolicy
 from anju.benefits.tasks import commit_source, preview_source
 from anju.lib.dates import today
 from anju.lib.errors import AnjuError
-from anju.lib.sheets import Limits, SheetError, XlsxWriter, check_xlsx
+from anju.lib.sheets import XlsxWriter
+from anju.workflow.forms import checked_upload
 
 PER_PAGE = 50
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
 _PHASE_LABELS = {
     sources.PREVIEW: gettext_lazy("校验中"), sources.PREVIEWED: gettext_lazy("待确认"),
     sources.COMMIT: gettext_lazy("导入中"), "done": gettext_lazy("已完成"), "failed": gettext_lazy("失败"),
@@ -97,27 +97,7 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(exc.text()) from None
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.ANJU_MAX_UPLOAD_BYTES
-        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(_("只能导入 .xlsx（Excel 2007 及以上）或 .csv 文件；.xls 等旧格式请先在 Excel 中另存为 .xlsx。"))
-        if upload.size == 0:
-            raise forms.ValidationError(_("文件是空的。"))
-        if upload.size > limit:
-            raise forms.ValidationError(_("文件太大（%(size)s MB），上限为 %(limit)s MB；请分成几个文件导入。")
-                                        % {"size": round(upload.size / 2**20, 1), "limit": limit // 2**20})
-        if upload.name.lower().endswith(".xlsx"):
-            head = upload.read(4)
-            upload.seek(0)
-            if head != b"PK\x03\x04":
-                raise forms.ValidationError(_("该文件不是有效的 .xlsx 文件（可能是改了扩展名的其他格式）。"))
-            try:
-                check_xlsx(upload.file, Limits.from_settings())
-            except SheetError as exc:
-                raise forms.ValidationError(str(exc)) from None
-            finally:
-                upload.seek(0)
-        return upload
+        return checked_upload(self.cleaned_data["file"])
 
 
 @login_required

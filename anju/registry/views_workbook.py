@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from anju.lib.identifiers import make_id_number
-from anju.lib.sheets import Limits, SheetError, check_xlsx, csv_lines
+from anju.lib.sheets import csv_lines
 from anju.regions.codes import clean_prefix
 from anju.registry import exports
 from anju.registry.filters import WorkerFilter
@@ -41,10 +41,10 @@ from anju.registry.workbook import (
     write_ledger_xlsx,
     write_template,
 )
+from anju.workflow.forms import checked_upload
 from anju.workflow.jobs import job_for_user
 
 ERRORS_PER_PAGE = 50
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
 
 
 def _require(user, action: str) -> None:
@@ -64,29 +64,7 @@ class UploadForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.ANJU_MAX_UPLOAD_BYTES
-        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(_("只能导入 .xlsx（Excel 2007 及以上）或 .csv 文件；.xls 等旧格式请先在 Excel 中另存为 .xlsx。"))
-        if upload.size == 0:
-            raise forms.ValidationError(_("文件是空的。"))
-        if upload.size > limit:
-            raise forms.ValidationError(_("文件太大（%(size)s MB），上限为 %(limit)s MB；请分成几个文件导入。")
-                                        % {"size": round(upload.size / 2**20, 1), "limit": limit // 2**20})
-        head = upload.read(4)
-        upload.seek(0)
-        if upload.name.lower().endswith(".xlsx"):
-            if head != b"PK\x03\x04":
-                raise forms.ValidationError(_("该文件不是有效的 .xlsx 文件（可能是改了扩展名的其他格式）。"))
-            # A sheet over the limits (or a "bomb" with one cell at XFD1048576) is refused here,
-            # in a second, before a worker tries to load it.
-            try:
-                check_xlsx(upload.file, Limits.from_settings())
-            except SheetError as exc:
-                raise forms.ValidationError(str(exc)) from None
-            finally:
-                upload.seek(0)
-        return upload
+        return checked_upload(self.cleaned_data["file"])
 
 
 @login_required

@@ -38,3 +38,39 @@ class CalendarYearForm(forms.Form):
     year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs=_TEXT))
     source = forms.CharField(label=_("依据"), max_length=300, widget=forms.TextInput(attrs=_TEXT),
                              help_text=_("例如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕×号）"))
+
+
+TABULAR_SUFFIXES = (".xlsx", ".csv")
+
+
+def checked_upload(upload):
+    """A workbook or CSV upload for the tabular import, refused in words when it is of another
+    kind, empty, over ANJU_MAX_UPLOAD_BYTES, not a real .xlsx, or a sheet over the limits (a
+    "bomb" with one cell at XFD1048576 is refused here, in a second, before a worker loads it)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils.translation import gettext
+
+    from anju.lib.sheets import Limits, SheetError, check_xlsx
+
+    limit = settings.ANJU_MAX_UPLOAD_BYTES
+    if Path(upload.name).suffix.lower() not in TABULAR_SUFFIXES:
+        raise forms.ValidationError(gettext("只能导入 .xlsx（Excel 2007 及以上）或 .csv 文件；.xls 等旧格式请先在 Excel 中另存为 .xlsx。"))
+    if upload.size == 0:
+        raise forms.ValidationError(gettext("文件是空的。"))
+    if upload.size > limit:
+        raise forms.ValidationError(gettext("文件太大（%(size)s MB），上限为 %(limit)s MB；请分成几个文件导入。")
+                                    % {"size": round(upload.size / 2**20, 1), "limit": limit // 2**20})
+    if upload.name.lower().endswith(".xlsx"):
+        head = upload.read(4)
+        upload.seek(0)
+        if head != b"PK\x03\x04":
+            raise forms.ValidationError(gettext("该文件不是有效的 .xlsx 文件（可能是改了扩展名的其他格式）。"))
+        try:
+            check_xlsx(upload.file, Limits.from_settings())
+        except SheetError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        finally:
+            upload.seek(0)
+    return upload
