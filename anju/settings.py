@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "anju.training",
     "anju.policies",
     "anju.benefits",
+    "anju.rights",
     "anju.portal",
 ]
 

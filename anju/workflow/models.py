@@ -102,6 +102,13 @@ class WorkTask(models.Model):
     role = models.CharField(_("承办角色"), max_length=20, choices=Role.choices)
     supervisor_role = models.CharField(_("督办角色"), max_length=20, choices=Role.choices, blank=True)
     working_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"))
+    # Some statutory limits count calendar days, not working days (an arbitration award within 45
+    # days: 劳动争议调解仲裁法 art. 43). Then `working_days` holds the number of days, pauses move
+    # the dates by calendar days, and the pages say 日 rather than 个工作日.
+    calendar_days = models.BooleanField(_("按自然日计算"), default=False)
+    # Days added to the time limit by an extension (`task_extend`): a labour inspection may be
+    # extended by 30 working days once, an arbitration award by 15 days.
+    extended_days = models.PositiveSmallIntegerField(_("延长天数"), default=0)
     opened_at = models.DateTimeField(_("开始时间"))
     opened_on = models.DateField(_("开始日期"))
     due_on = models.DateField(_("办理期限"))
@@ -143,6 +150,17 @@ class WorkTask(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def limit_text(self) -> str:
+        """The time limit in words: "5 个工作日" or "45 日", with an extension if any."""
+        from django.utils.translation import gettext
+
+        days = self.working_days + self.extended_days
+        text = (gettext("%(n)s 日") if self.calendar_days else gettext("%(n)s 个工作日")) % {"n": days}
+        if self.extended_days:
+            text += gettext("（含延长 %(n)s 日）") % {"n": self.extended_days}
+        return text
+
 
 class TaskPause(models.Model):
     """A span during which a task's clock stood still, and why (e.g. waiting for the applicant)."""
@@ -154,7 +172,7 @@ class TaskPause(models.Model):
     paused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    working_days = models.PositiveSmallIntegerField(_("顺延工作日"), default=0)
+    working_days = models.PositiveSmallIntegerField(_("顺延工作日"), default=0)  # days, for a calendar-day task
 
     class Meta:
         ordering = ["paused_at"]

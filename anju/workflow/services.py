@@ -21,7 +21,7 @@ from anju.accounts.models import User
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib.dates import today
-from anju.lib.workdays import WorkCalendar, add_working_days, working_days_between
+from anju.lib.workdays import WorkCalendar, add_working_days, is_working_day, working_days_between
 from anju.params.selectors import resolve, tables_in_force
 from anju.regions.codes import in_prefix
 from anju.workflow import outbox
@@ -55,6 +55,8 @@ class Assignment:
     role: str
     working_days: int
     supervisor_role: str = ""
+    # The limit counts calendar days (a statute's "日"), not working days.
+    calendar_days: bool = False
 
 
 Ratios = tuple[Decimal | None, Decimal | None]
@@ -78,19 +80,38 @@ class _RatioCache:
         return ratios
 
 
-def _point(opened_on: dt.date, working_days: int, ratio: Decimal | None, calendar: WorkCalendar) -> dt.date | None:
+def add_days(start: dt.date, n: int, calendar: WorkCalendar, calendar_days: bool = False) -> dt.date:
+    """`n` working days after `start`, or `n` calendar days for a limit counted in days; a
+    calendar-day limit whose last day falls on a rest day or holiday runs to the next working day
+    (the usual rule for statutory periods counted in days)."""
+    if not calendar_days:
+        return add_working_days(start, n, calendar)
+    day = start + dt.timedelta(days=n)
+    if n > 0 and not is_working_day(day, calendar):
+        day = add_working_days(day, 1, calendar)
+    return day
+
+
+def days_between(start: dt.date, end: dt.date, calendar: WorkCalendar, calendar_days: bool = False) -> int:
+    return (end - start).days if calendar_days else working_days_between(start, end, calendar)
+
+
+def _point(opened_on: dt.date, working_days: int, ratio: Decimal | None, calendar: WorkCalendar,
+           calendar_days: bool = False) -> dt.date | None:
     if ratio is None:
         return None
-    return add_working_days(opened_on, max(1, math.ceil(working_days * ratio)), calendar)
+    return add_days(opened_on, max(1, math.ceil(working_days * ratio)), calendar, calendar_days)
 
 
-def _dates(opened_on: dt.date, working_days: int, calendar: WorkCalendar, ratios: Ratios) -> dict:
-    due = add_working_days(opened_on, working_days, calendar)
+def _dates(opened_on: dt.date, working_days: int, calendar: WorkCalendar, ratios: Ratios,
+           calendar_days: bool = False) -> dict:
+    due = add_days(opened_on, working_days, calendar, calendar_days)
     return {
         "due_on": due,
-        "warn_on": _point(opened_on, working_days, ratios[0], calendar),
-        "urgent_on": _point(opened_on, working_days, ratios[1], calendar),
+        "warn_on": _point(opened_on, working_days, ratios[0], calendar, calendar_days),
+        "urgent_on": _point(opened_on, working_days, ratios[1], calendar, calendar_days),
         "calendar_fallback": bool(calendar.fallback_years(opened_on, due)),
+        "calendar_days": calendar_days,
     }
 
 
@@ -107,7 +128,8 @@ def task_build(*, assignment: Assignment, subject_type: str, subject_id: int, su
         department_kind=assignment.department_kind, role=assignment.role,
         supervisor_role=assignment.supervisor_role, working_days=assignment.working_days,
         opened_at=opened_at, opened_on=opened_on,
-        **_dates(opened_on, assignment.working_days, calendar or work_calendar(), _RatioCache(opened_on)(region_code)),
+        **_dates(opened_on, assignment.working_days, calendar or work_calendar(), _RatioCache(opened_on)(region_code),
+                 assignment.calendar_days),
     )
 
 
@@ -128,7 +150,8 @@ def tasks_build_many(*, assignment: Assignment, subjects: Iterable[tuple[str, in
         ratios = ratios_of(region_code)
         dates = dates_by_ratios.get(ratios)
         if dates is None:
-            dates = dates_by_ratios[ratios] = _dates(opened_on, assignment.working_days, calendar, ratios)
+            dates = dates_by_ratios[ratios] = _dates(opened_on, assignment.working_days, calendar, ratios,
+                                                     assignment.calendar_days)
         yield WorkTask(subject_type=subject_type, subject_id=subject_id, subject_label=label[:120],
                        region_code=region_code, **common, **dates)
 
@@ -227,17 +250,51 @@ def _end_pause(task: WorkTask, *, actor, at: dt.datetime) -> TaskPause:
     ended on the same day moves nothing)."""
     calendar = work_calendar()
     pause = task.pauses.filter(resumed_at__isnull=True).order_by("-paused_at").first()
-    shift = working_days_between(timezone.localdate(pause.paused_at), timezone.localdate(at), calendar)
+    shift = days_between(timezone.localdate(pause.paused_at), timezone.localdate(at), calendar, task.calendar_days)
     pause.resumed_at, pause.resumed_by, pause.working_days = at, actor, max(0, shift)
     pause.save(update_fields=["resumed_at", "resumed_by", "working_days"])
     if shift > 0:
-        task.due_on = add_working_days(task.due_on, shift, calendar)
-        if task.warn_on:
-            task.warn_on = add_working_days(task.warn_on, shift, calendar)
-        if task.urgent_on:
-            task.urgent_on = add_working_days(task.urgent_on, shift, calendar)
+        _shift_dates(task, shift, calendar)
     task.paused_at = None
     return pause
+
+
+def _shift_dates(task: WorkTask, days: int, calendar: WorkCalendar) -> None:
+    """Move the task's due, warning and urgent days later by `days` of its own kind."""
+    move = task.calendar_days
+    task.due_on = add_days(task.due_on, days, calendar, move)
+    if task.warn_on:
+        task.warn_on = add_days(task.warn_on, days, calendar, move)
+    if task.urgent_on:
+        task.urgent_on = add_days(task.urgent_on, days, calendar, move)
+
+
+@transaction.atomic
+def task_extend(*, actor, task: WorkTask, days: int, reason: str, once: bool = True) -> WorkTask:
+    """Extend an open task's time limit by `days` (of its own kind), e.g. a labour inspection by 30
+    working days with the department head's approval. `once`: a limit the law lets be extended only
+    once is refused a second time. The alert falls back to what the new dates give."""
+    task = _locked(task)
+    if not TaskPolicy.can_act(actor, task):
+        raise TaskError(N_("您不是该事项的承办人，不能延期。"))
+    if not task.is_open:
+        raise TaskError(N_("该事项已经办结，不能延期。"))
+    if days < 1:
+        raise TaskError(N_("延长的天数须为正整数。"))
+    if once and task.extended_days:
+        raise TaskError(N_("该事项已经延期过一次，不能再次延期。"))
+    if not reason.strip():
+        raise TaskError(N_("请填写延期理由。"))
+    before = task.due_on
+    _shift_dates(task, days, work_calendar())
+    task.extended_days += days
+    on = today()
+    task.alert = (Alert.OVERDUE if task.due_on < on else Alert.URGENT if task.urgent_on and task.urgent_on <= on
+                  else Alert.WARNING if task.warn_on and task.warn_on <= on else Alert.NONE)
+    task.save(update_fields=["due_on", "warn_on", "urgent_on", "extended_days", "alert"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=task, region_code=task.region_code,
+                 changes={"due_on": (before, task.due_on)}, detail={"extended_days": days, "reason": reason[:200]})
+    return task
 
 
 def close_open_tasks_for(*, actor, step: str, subject_type: str, subject_id: int, outcome: str) -> int:

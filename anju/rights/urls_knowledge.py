@@ -1,0 +1,5 @@
+"""Pages of rights protection: knowledge (owned by its module; joined in anju/rights/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
