@@ -10,14 +10,22 @@ def _sync_occupations(sender, using="default", **kwargs) -> None:
 
 
 def _refresh_seeker(sender, instance, raw=False, **kwargs) -> None:
-    """A ledger edit reaches matching: the worker's Seeker re-read (made if they are seeking)."""
+    """A ledger edit reaches matching: an existing Seeker is re-read at once; a worker who starts
+    seeking gets one when the transaction commits (registering a worker stays cheap, and a
+    rolled-back registration indexes nothing). Bulk imports bypass signals: `anju index-seekers`
+    catches them up."""
     if raw:
         return
+    from django.db import transaction
+
     from anju.employment import seekers
     from anju.employment.models import Seeker
 
-    if seekers.is_seeking(instance) or Seeker.objects.filter(pk=instance.pk).exists():
+    if Seeker.objects.filter(pk=instance.pk).exists():
         seekers.refresh([instance.pk])
+    elif seekers.is_seeking(instance):
+        pk = instance.pk
+        transaction.on_commit(lambda: seekers.refresh([pk]))
 
 
 class EmploymentConfig(AppConfig):

@@ -44,9 +44,10 @@ def test_range_follows_the_desired_region_and_the_chosen_range():
     assert seekers.range_prefix("any", TOWN) == ""
 
 
-def test_a_ledger_edit_refreshes_the_seeker():
-    w = make_worker(residence=TOWN, desired_occupation="保洁")
-    assert Seeker.objects.get(pk=w.pk).occupation.key == "cleaner"  # made on save: the worker is seeking
+def test_a_ledger_edit_refreshes_the_seeker(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        w = make_worker(residence=TOWN, desired_occupation="保洁")
+    assert Seeker.objects.get(pk=w.pk).occupation.key == "cleaner"  # made on commit: the worker is seeking
     w.desired_occupation = "开铲车"
     w.save()
     s = Seeker.objects.get(pk=w.pk)
@@ -82,7 +83,7 @@ def test_certificates_from_the_ledger_and_entered_are_indexed():
 def test_bad_seeker_edits_are_refused_and_change_nothing(data, field):
     w = make_worker(residence=TOWN, desired_occupation="电工")
     officer = UserFactory(username="s-town", role=Role.TOWN_OFFICER, jurisdiction="350581001")
-    before = Seeker.objects.get(pk=w.pk)
+    before = seekers.seeker_for(w)
     with pytest.raises(EmploymentError) as caught:
         seekers.seeker_update(actor=officer, worker=w, data=data)
     assert caught.value.field == field
@@ -97,7 +98,7 @@ def test_an_officer_elsewhere_may_not_edit():
     other = UserFactory(username="s-lan", role=Role.COUNTY_OFFICER, jurisdiction="141127")
     with pytest.raises(EmploymentError):
         seekers.seeker_update(actor=other, worker=w, data={"work_range": "any"})
-    assert Seeker.objects.get(pk=w.pk).work_range == "county"
+    assert seekers.seeker_for(w).work_range == "county"
 
 
 def test_index_seekers_command_makes_missing_and_stale_seekers(capsys):

@@ -133,10 +133,10 @@ def test_a_killed_worker_s_job_is_failed_at_the_next_worker_start(transactional_
     assert row.status == "RUNNING" and row.worker_ids == [held.worker_id]
     assert ImportJob.objects.get(pk=behind.pk).status == Status.VALIDATING
 
-    started = time.monotonic()
-    restart = subprocess.run([*worker, "--batch"], env=_worker_env(tmp_path), capture_output=True, timeout=60)
+    # The held job would run 120 s: a restart that waited for its time limit would overrun the
+    # timeout. The timeout is loose because a loaded CI machine starts Django slowly.
+    restart = subprocess.run([*worker, "--batch"], env=_worker_env(tmp_path), capture_output=True, timeout=100)
     assert restart.returncode == 0, restart.stderr.decode()
-    assert time.monotonic() - started < 30
 
     held.refresh_from_db()
     assert held.status == Status.FAILED and held.finished_at and held.claimed_at is None
