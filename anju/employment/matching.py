@@ -14,6 +14,7 @@ is logged (MatchEvent "shown"), and what staff pick from it by `log_chosen`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -177,8 +178,7 @@ def _document_frequencies(model, terms: Sequence[str], cap: int | None = None) -
     if missing and cap is not None:
         # One index range per term, cut at the cap: a common term costs no more than the cap.
         sql, params = _term_sql(model.objects.filter(term="").values("term").order_by()[: cap + 1])
-        sql = f"SELECT COUNT(*) FROM ({sql}) counted"
-        found = {t: _run(sql, [t, *params[1:]])[0][0] for t in missing}
+        found = {missing[i]: n for i, n in _per_term(f"SELECT COUNT(*) FROM ({sql}) counted", params, missing)}
     elif missing:
         found = dict(model.objects.filter(term__in=missing).values_list("term").annotate(n=Count("pk")).order_by())
     if missing:
@@ -268,16 +268,29 @@ def _list_tops(model, owner: str, idf: dict[str, float], avgdl: float, depth: in
     """The documents among the first `depth` rows of each term's impact-ordered list with their
     BM25 score over the rows read; and whether every list was read to its end."""
     scores: dict[int, float] = {}
-    complete = True
     norm = K1 * B / avgdl
     sql, params = _term_sql(model.objects.filter(term="").order_by("-impact", owner).values_list(
         owner, "tf", "dl")[:depth])
-    for t, weight in idf.items():
-        rows = _run(sql, [t, *params[1:]])
-        complete = complete and len(rows) < depth
-        for pk, tf, dl in rows:
-            scores[pk] = scores.get(pk, 0.0) + weight * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B) + norm * dl)
+    terms = list(idf)
+    read = dict.fromkeys(range(len(terms)), 0)
+    for i, pk, tf, dl in _per_term(f"SELECT * FROM ({sql}) listed", params, terms):
+        read[i] += 1
+        scores[pk] = scores.get(pk, 0.0) + idf[terms[i]] * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B) + norm * dl)
+    complete = all(n < depth for n in read.values())
     return scores, complete
+
+
+def _per_term(sql: str, params: list, terms: list[str]) -> list[tuple]:
+    """Run a per-term query (its first parameter the term) for every term in one round trip:
+    the queries joined by UNION ALL, each row led by the term's position. Each part keeps its own
+    ORDER BY and LIMIT (it reads its own index range), which a single IN query could not."""
+    if not terms:
+        return []
+    parts = [f"SELECT {i} AS term_no, part{i}.* FROM ({sql}) part{i}" for i in range(len(terms))]
+    values: list = []
+    for t in terms:
+        values += [t, *params[1:]]
+    return _run(" UNION ALL ".join(parts), values)
 
 
 def _term_sql(qs) -> tuple[str, list]:
@@ -297,19 +310,29 @@ def _run(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+_KEYS_SQL: dict[tuple, str] = {}
+
+
 def _rows_by_keys(model, keys: list[int], fields: list[str]) -> list[tuple]:
     """The rows of these keys as the driver gives them (no field conversions: dates may be ISO
-    strings and numbers floats on SQLite; see _date). On PostgreSQL the keys go as one array
-    (`= ANY(%s)`: a thousand separate parameters cost more to plan than to run)."""
+    strings and numbers floats on SQLite; see _date). The keys go as one parameter — an array on
+    PostgreSQL (`= ANY(%s)`), a JSON list on SQLite (`IN (SELECT value FROM json_each(%s))`) — so
+    the statement is built once per model and fields, not compiled again with a thousand
+    placeholders on every call (that cost more than running it)."""
     from django.db import connection
 
-    qn = connection.ops.quote_name
-    sql, params = model.objects.filter(pk__in=[0]).order_by().values_list(*fields).query.sql_with_params()
-    key_in = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)} IN (%s)"
-    if connection.vendor == "postgresql" and sql.count(key_in) == 1 and list(params) == [0]:
-        return _run(sql.replace(key_in, key_in[: -len("IN (%s)")] + "= ANY(%s)"), [list(keys)])
-    sql, params = model.objects.filter(pk__in=keys).order_by().values_list(*fields).query.sql_with_params()
-    return _run(sql, list(params))
+    key = (connection.vendor, model._meta.label, tuple(fields))
+    sql = _KEYS_SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sql, params = model.objects.filter(pk__in=[0]).order_by().values_list(*fields).query.sql_with_params()
+        key_in = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)} IN (%s)"
+        if sql.count(key_in) != 1 or list(params) != [0]:
+            raise ValueError(sql)  # never with these plain queries
+        any_keys = "= ANY(%s)" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+        sql = _KEYS_SQL[key] = sql.replace(key_in, key_in[: -len("IN (%s)")] + any_keys)
+    keys = [int(k) for k in keys]
+    return _run(sql, [keys if connection.vendor == "postgresql" else json.dumps(keys)])
 
 
 def _date(value) -> dt.date:
@@ -377,11 +400,13 @@ def open_postings_q(on: dt.date, prefix: str = "posting__") -> Q:
             & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on})))
 
 
-def jobs_filter(seeker: Seeker, on: dt.date, prefix: str = "posting__", held: set[str] | None = None) -> Q:
+def jobs_filter(seeker: Seeker, on: dt.date, prefix: str = "posting__", held: set[str] | None = None,
+                within: str | None = None) -> Q:
     """The postings a seeker could take on the day (the hard filters), across `prefix`; `held`:
-    their held_certificates when already known."""
+    their held_certificates when already known; `within`: a narrower area inside the seeker's
+    range to look in (one range on the region, so the planner reads the narrow one)."""
     p = prefix
-    q = open_postings_q(on, p) & _prefix_range(f"{p}region_id", seeker.range_prefix)
+    q = open_postings_q(on, p) & _prefix_range(f"{p}region_id", seeker.range_prefix if within is None else within)
     if seeker.pay_floor is not None:
         q &= Q(**{f"{p}pay_monthly_max__gte": seeker.pay_floor})
     held = held_certificates(seeker) if held is None else held
@@ -570,17 +595,19 @@ def jobs_for_worker(worker, *, limit: int = 20, on: dt.date | None = None, user=
     text_of = dict(scored)
     ids = [pk for pk, _s in scored]
     if len(ids) < limit:  # room left: the nearest and newest of the rest
-        # Nearest first: the worker's town, then wider up to their range, until there are enough.
+        # Nearest first: the worker's town, then wider up to their range, until the page is full
+        # (each level offers up to `need` for the ranking; a wider level is read only when the
+        # nearer ones could not fill the page — a county's scan costs eight towns').
         need = max(limit * 3, 60)
         home = (seeker.region_code or "").ljust(12, "0")
         for digits in (9, 6, 4, 2, 0):
             area = home[:digits]
             if len(area) < len(seeker.range_prefix) or not area.startswith(seeker.range_prefix):
                 continue
-            rest = (JobPosting.objects.filter(open_here & _prefix_range("region_id", area)).exclude(pk__in=ids)
-                    .order_by("-published_at", "-id").values_list("pk", flat=True)[: need - len(ids)])
+            rest = (JobPosting.objects.filter(jobs_filter(seeker, on, prefix="", held=held, within=area))
+                    .exclude(pk__in=ids).order_by("-published_at", "-id").values_list("pk", flat=True)[: need - len(ids)])
             ids += list(rest)
-            if len(ids) >= need:
+            if len(ids) >= limit:
                 break
     has_text = bool(terms)
     rows = {r[0]: r for r in JobPosting.objects.filter(pk__in=ids).values_list(
@@ -776,12 +803,24 @@ def search_postings(query: str, *, region_prefix: str = "", pay_min=None, kind: 
 def _log_shown(direction: str, matches: list[Match], *, user=None, query: str = "", offset: int = 0) -> None:
     if not matches:
         return
+    from django.db import connection, transaction
+
     user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    MatchEvent.objects.bulk_create([
-        MatchEvent(kind=MatchEvent.Kind.SHOWN, direction=direction, worker_id=m.worker_id, posting_id=m.posting_id,
-                   rank=min(offset + i, 32767), score=m.score, parts=m.components or {}, query=(query or "")[:100],
-                   user_id=user_id)
-        for i, m in enumerate(matches, start=1)])
+    events = [MatchEvent(kind=MatchEvent.Kind.SHOWN, direction=direction, worker_id=m.worker_id,
+                         posting_id=m.posting_id, rank=min(offset + i, 32767), score=m.score,
+                         parts=m.components or {}, query=(query or "")[:100], user_id=user_id)
+              for i, m in enumerate(matches, start=1)]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The shown-log is training data, not a record anyone relies on: its own transaction
+        # commits without waiting for the WAL flush (a crash may lose the last few lists shown,
+        # never other data, and never leaves a partial write). Inside a caller's transaction the
+        # setting would reach the caller's writes too, so there it is left alone.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            MatchEvent.objects.bulk_create(events)
+        return
+    MatchEvent.objects.bulk_create(events)
 
 
 def log_chosen(*, direction: str, worker_id: int, posting_id: int, user=None, rank: int | None = None,
