@@ -63,9 +63,9 @@ from anju.rights.services import (
     today,
 )
 
-# Art. 24: the owner disburses the labour cost at least once a month. A statutory ceiling, the
-# same everywhere (no province may lengthen it), so the refusal names the article.
-MAX_DISBURSEMENT_CYCLE_MONTHS = 1
+# Art. 24: the owner disburses the labour cost at least once a month — the dated parameter
+# `labour_cost_cycle_max_months`, so an amended regulation is a new value, not a code change.
+CYCLE_MAX_PARAM = "labour_cost_cycle_max_months"
 
 # Conclusions that mean no wages were owed after all: such a case is not arrears history.
 NOT_ARREARS = (Conclusion.NOT_ESTABLISHED, Conclusion.WITHDRAWN)
@@ -170,9 +170,10 @@ def _clean_project(actor, data: dict[str, Any]) -> dict[str, Any]:
         cycle = 0
     if cycle < 1:
         raise RightsError(N_("人工费用拨付周期至少为 1 个月。"), "disbursement_cycle_months")
-    if cycle > MAX_DISBURSEMENT_CYCLE_MONTHS:
-        raise RightsError(N_("人工费用拨付周期不得超过 1 个月（《保障农民工工资支付条例》第二十四条）。"),
-                          "disbursement_cycle_months")
+    ceiling, _prefix = resolve(CYCLE_MAX_PARAM, region, today())
+    if ceiling is not None and cycle > ceiling:
+        raise RightsError(N_("人工费用拨付周期不得超过 %(n)s 个月（《保障农民工工资支付条例》第二十四条）。"),
+                          "disbursement_cycle_months", params={"n": int(ceiling)})
     out["disbursement_cycle_months"] = cycle
     for key in ("contract_signed_on", "permit_on", "start_on", "planned_end_on", "completed_on"):
         out[key] = data.get(key) or None
