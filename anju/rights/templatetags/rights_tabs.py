@@ -46,3 +46,10 @@ def first_tab_url(user) -> str:
             except NoReverseMatch:
                 continue
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def rights_home_url(context) -> str:
+    """{% rights_home_url as url %}: the 维权 menu item's link for the user ('' = no item)."""
+    request = context.get("request")
+    return first_tab_url(request.user) if request is not None else ""
