@@ -18,6 +18,7 @@ else
   $ANJU load-regions >/dev/null
 fi
 $ANJU load-policies >/dev/null || echo "Warning: some policy packs were rejected (see above); the others are loaded."
+$ANJU sync-knowledge >/dev/null
 .venv/bin/gunicorn anju.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning &
 web=$!
 # `anju worker` first fails the jobs a killed worker left running, then runs db_worker.
@@ -25,8 +26,9 @@ $ANJU worker --queue-name default &
 worker=$!
 # Deadline warnings and escalations, the end of public notice periods, and job matching catching
 # up with ledger imports (which skip the per-record refresh): now, then hourly (production: cron,
-# see docs/operations.md).
-( while true; do $ANJU sweep-deadlines >/dev/null 2>&1; $ANJU close-notices >/dev/null 2>&1; $ANJU index-seekers >/dev/null 2>&1; sleep 3600; done ) &
+# see docs/operations.md). The wage-guarantee warning sweep runs once a day (the first pass after
+# the date changes).
+( swept=""; while true; do $ANJU sweep-deadlines >/dev/null 2>&1; $ANJU close-notices >/dev/null 2>&1; $ANJU index-seekers >/dev/null 2>&1; if [ "$(date +%F)" != "$swept" ] && $ANJU sweep-warnings >/dev/null 2>&1; then swept=$(date +%F); fi; sleep 3600; done ) &
 sweeper=$!
 trap 'kill $web $worker $sweeper 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
 sleep 1

@@ -98,7 +98,7 @@ class SheetSpec:
         unknown = []
         for header in headers:
             name = self.header_map.get(norm_header(header))
-            if name in fields:
+            if name is not None and name in fields:
                 warnings.append(_("工作表“%(sheet)s”中“%(column)s”列重复，只读取第一列。") % {"sheet": raw.name, "column": header})
                 name = None
             elif name is None and header and norm_header(header) != ERROR_HEADER:

@@ -29,7 +29,12 @@ def test_openapi_document_is_served_at_api_v1(db):
                           "/api/v1/employment/postings/{posting_id}/matches",
                           "/api/v1/employment/workers/{worker_id}/matches", "/api/v1/employment/referrals",
                           "/api/v1/employment/referrals/{referral_id}",
-                          "/api/v1/employment/referrals/{referral_id}/advance"}
+                          "/api/v1/employment/referrals/{referral_id}/advance",
+                          "/api/v1/rights/tickets", "/api/v1/rights/tickets/{ticket_id}",
+                          "/api/v1/rights/tickets/{ticket_id}/move", "/api/v1/rights/cases",
+                          "/api/v1/rights/cases/{case_id}", "/api/v1/rights/cases/{case_id}/move",
+                          "/api/v1/rights/projects", "/api/v1/rights/projects/{project_id}",
+                          "/api/v1/rights/warnings"}
     assert set(paths["/api/v1/benefits/applications"]) == {"get", "post"}
     assert paths["/api/v1/benefits/applications/{application_id}/decide"]["post"]["security"] == [{"TokenAuth": []}]
     assert set(paths["/api/v1/workers/{worker_id}"]) == {"get", "patch", "put"}

@@ -42,7 +42,7 @@ def test_shipped_catalogue_loads_and_agrees_with_the_packs(policies):
     shishi = cat.get(SHISHI)
     assert (shishi.number, shishi.date.isoformat(), shishi.issuing_region) == ("狮委办〔2022〕19号", "2022-03-31", "350581")
     assert [m.article for m in shishi.measures] == ["一", "二", "三", "四", "五", "六", "七", "八"]
-    assert shishi.coverage() == {"total": 8, "supported": 3, "partly": 3, "not_yet": 2}
+    assert shishi.coverage() == {"total": 8, "supported": 4, "partly": 3, "not_yet": 1}
     # A text held only in translation says so, and a document without a date says why.
     quanzhou = cat.get(QUANZHOU)
     assert quanzhou.title_translated and quanzhou.date is None and quanzhou.date_note is not None
@@ -60,18 +60,31 @@ def test_every_shipped_pack_is_named_by_the_measure_of_its_document(policies):
 
 
 def test_services_not_built_are_never_supported():
-    """Hotline, wage guarantee and training are not built: no measure relying on them may claim
-    full support, and the Shishi hotline and Quanzhou wage guarantee are 'not yet'."""
-    assert not any(SERVICES[s].built for s in ("hotline", "wage_guarantee", "training"))
+    """Training and pairing are not built: no measure relying on them may claim full support."""
+    assert not any(SERVICES[s].built for s in ("training", "pairing"))
     cat = catalogue()
     for doc in cat.documents:
         for m in (*doc.measures, *doc.notice):
             if any(not SERVICES[s].built for s in m.services):
                 assert m.status != "supported", (doc.id, m.article)
+
+
+def test_rights_measures_follow_the_built_hotline_cases_and_wage_guarantee():
+    """With the hotline, wage-arrears cases and the wage guarantee built, the Shishi hotline is
+    supported and the measures on arrears say what is still outside Anju."""
+    assert all(SERVICES[s].built for s in ("hotline", "wage_guarantee", "arrears_cases"))
+    assert [SERVICES[s].url_name for s in ("hotline", "arrears_cases", "wage_guarantee")] == [
+        "rights:tickets", "rights:cases", "rights:projects"]
+    cat = catalogue()
     hotline = next(m for m in cat.get(SHISHI).measures if m.article == "七")
-    assert (hotline.services, hotline.status, hotline.packs) == (("hotline",), "not_yet", ())
+    assert (hotline.services, hotline.status, hotline.packs) == (("hotline",), "supported", ())
     wages = next(m for m in cat.get(QUANZHOU).measures if m.article == "八")
-    assert (wages.services, wages.status) == (("wage_guarantee",), "not_yet")
+    assert (wages.services, wages.status) == (("wage_guarantee", "arrears_cases"), "partly")
+    assert "劳动用工管理" in wages.note.zh
+    citizenisation = {m.heading.zh: m for m in cat.get("mohrss-county-citizenisation-2023").measures}
+    assert citizenisation["欠薪案件、仲裁绿色通道与法律援助"].status == "partly"
+    opinions = {m.heading.zh: m for m in cat.get("mohrss-service-guarantee-opinions-2024").measures}
+    assert [opinions[h].status for h in ("根治欠薪长效机制", "欠薪争议速裁与法律援助绿色通道")] == ["partly", "partly"]
 
 
 SHANXI = "shanxi-poor-labourers-employment-2020"
@@ -83,10 +96,10 @@ def test_employment_and_transport_measures_follow_the_built_services():
     assert SERVICES["employment"].built and SERVICES["transport"].built
     assert (SERVICES["employment"].url_name, SERVICES["transport"].url_name) == ("employment:postings", "employment:trips")
     cat = catalogue()
-    assert cat.get(QUANZHOU).coverage() == {"total": 8, "supported": 4, "partly": 3, "not_yet": 1}
+    assert cat.get(QUANZHOU).coverage() == {"total": 8, "supported": 4, "partly": 4, "not_yet": 0}
     assert cat.get(SHANXI).coverage() == {"total": 10, "supported": 7, "partly": 2, "not_yet": 1}
-    assert cat.get("mohrss-county-citizenisation-2023").coverage() == {"total": 12, "supported": 1, "partly": 3, "not_yet": 8}
-    assert cat.get("mohrss-service-guarantee-opinions-2024").coverage() == {"total": 12, "supported": 2, "partly": 0, "not_yet": 10}
+    assert cat.get("mohrss-county-citizenisation-2023").coverage() == {"total": 12, "supported": 1, "partly": 4, "not_yet": 7}
+    assert cat.get("mohrss-service-guarantee-opinions-2024").coverage() == {"total": 12, "supported": 2, "partly": 2, "not_yet": 8}
     quanzhou = {m.article: m for m in cat.get(QUANZHOU).measures}
     assert (quanzhou["三"].status, quanzhou["三"].packs) == ("supported", ("quanzhou-public-welfare-post-placement",))
     assert quanzhou["二"].status == "partly" and "职业指导" in quanzhou["二"].note.zh
@@ -134,7 +147,7 @@ def test_minimal_catalogue_loads(tmp_path):
     ("    number: 测〔2024〕1号\n", "    number: 123_0123456789abcdef.txt\n", 6, "file name"),
     ("status: supported", "status: done", 15, "status must be one of"),
     ("status: supported", "status: not_yet", 15, "at least 'partly'"),
-    ("        packs: [shishi-startup-subsidy]\n", "        service: hotline\n", 15, "needs a pack or a built service"),
+    ("        packs: [shishi-startup-subsidy]\n", "        service: pairing\n", 15, "needs a pack or a built service"),
     ("        packs: [shishi-startup-subsidy]\n", "        packs: [shishi-startup-subsidy]\n        service: training\n",
      16, "training is not built yet"),
     ("    date: 2024-01-01\n", "", 2, "give the date, or a date_note"),
@@ -202,22 +215,23 @@ def test_list_shows_every_document_with_its_measures_and_coverage(client, person
         assert f'data-document="{doc.id}"' in html
     shishi = html[html.index(f'data-document="{SHISHI}"'):html.index(f'data-document="{QUANZHOU}"')]
     assert "《石狮市关爱外来务工人员八条措施》" in shishi and "狮委办〔2022〕19号" in shishi and "2022-03-31" in shishi
-    assert "8 项措施：3 项已支持，3 项部分支持，2 项尚未支持" in shishi
+    assert "8 项措施：4 项已支持，3 项部分支持，1 项尚未支持" in shishi
     statuses = re.findall(r'<tr data-measure="m-\d+" data-status="(\w+)"', shishi)
-    assert statuses == ["supported", "supported", "partly", "supported", "partly", "not_yet", "not_yet", "partly"]
+    assert statuses == ["supported", "supported", "partly", "supported", "partly", "not_yet", "supported", "partly"]
     assert "开通专门服务热线" in shishi
     assert 'data-testid="nav-documents"' in html
 
 
-def test_shishi_page_shows_departments_packs_and_the_hotline_not_yet(client, personas):
+def test_shishi_page_shows_departments_packs_and_the_hotline(client, personas):
     html = _get(client, personas.county, reverse("policies:document_detail", args=[SHISHI])).content.decode()
     first = html[html.index('id="m-1"'):html.index('id="m-2"')]
     assert "市人社局" in first and "市工信科技局" in first and "总工会" in first
     assert f'href="{reverse("policies:policy_detail", args=["shishi-job-stabilisation-refund"])}"' in first
     assert 'data-status="supported"' in first
     hotline = html[html.index('id="m-7"'):html.index('id="m-8"')]
-    assert 'data-status="not_yet"' in hotline and "尚未支持" in hotline
-    assert 'data-service="hotline"' in hotline and "尚未建设" in hotline and "88712565" in hotline
+    assert 'data-status="supported"' in hotline and "尚未支持" not in hotline
+    assert 'data-service="hotline"' in hotline and "已建设" in hotline and "88712565" in hotline
+    assert f'href="{reverse("rights:tickets")}"' in hotline
     assert "data-pack=" not in hotline
     # Measure 四 links each of its three packs.
     fourth = html[html.index('id="m-4"'):html.index('id="m-5"')]
@@ -225,14 +239,15 @@ def test_shishi_page_shows_departments_packs_and_the_hotline_not_yet(client, per
         "shishi-unemployment-benefit", "shishi-new-hire-training-subsidy", "shishi-startup-subsidy"]
     # The covering notice's requirements are shown apart and not counted.
     assert 'id="n-3"' in html and "每周五" in html
-    assert "8 项措施：3 项已支持，3 项部分支持，2 项尚未支持" in html
+    assert "8 项措施：4 项已支持，3 项部分支持，1 项尚未支持" in html
 
 
 def test_quanzhou_page_marks_the_translated_title_and_the_wage_guarantee(client, personas):
     html = _get(client, personas.town, reverse("policies:document_detail", args=[QUANZHOU])).content.decode()
     assert 'data-testid="translated"' in html and "英文译名" in html
     eighth = html[html.index('id="m-8"'):]
-    assert 'data-status="not_yet"' in eighth and 'data-service="wage_guarantee"' in eighth
+    assert 'data-status="partly"' in eighth and 'data-service="wage_guarantee"' in eighth
+    assert 'data-service="arrears_cases"' in eighth and f'href="{reverse("rights:projects")}"' in eighth
     first = html[html.index('id="m-1"'):html.index('id="m-2"')]
     assert "文件未写明" in first and 'data-status="supported"' in first
 

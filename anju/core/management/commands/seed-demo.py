@@ -46,4 +46,7 @@ class Command(BaseCommand):
             from anju.core.demo_employment import seed_employment
 
             self.stderr.write(f"employment (postings, referrals, campaign, trip): {seed_employment()}")
+            from anju.core.demo_rights import seed_rights
+
+            self.stderr.write(f"rights (tickets, cases, projects, warnings): {seed_rights()}")
         self.stdout.write(f"inserted {inserted} people (of {workers})")
