@@ -67,10 +67,8 @@ def _no_null_defaults(schema: dict, _model) -> None:
 
 
 # -- schemas ----------------------------------------------------------------------------------
-
-class Text(Schema):
-    zh: str
-    en: str
+# Text and ConditionOut are the policy API's own (one OpenAPI component per name).
+from anju.policies.api import ConditionOut, Text  # noqa: E402
 
 
 class ApplicationCreateIn(Schema):
@@ -147,7 +145,7 @@ class EventOut(Schema):
     at: dt.datetime
 
 
-class StepOut(Schema):
+class ApplicationStepOut(Schema):
     position: int
     code: str
     label: Text
@@ -162,16 +160,6 @@ class StepOut(Schema):
     by_data: bool
     reason: str
     events: list[EventOut]
-
-
-class ConditionOut(Schema):
-    name: str
-    label: Text
-    value: bool | None
-    passed: bool | None
-    exclusion: bool
-    facts: dict[str, Any]
-    params: dict[str, Any]
 
 
 class DecisionOut(Schema):
@@ -194,7 +182,7 @@ class GrantBriefOut(Schema):
 
 
 class ApplicationDetailOut(ApplicationOut):
-    steps: list[StepOut]
+    steps: list[ApplicationStepOut]
     decision: DecisionOut
     grant: GrantBriefOut | None
     can_decide: bool = Field(..., description="Whether the caller may decide the current step.")

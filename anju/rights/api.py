@@ -95,7 +95,7 @@ class ClockOut(Schema):
     outcome: str
 
 
-class EventOut(Schema):
+class RightsEventOut(Schema):
     kind: str
     at: dt.datetime
     by: str | None
@@ -159,7 +159,7 @@ class TicketOut(Schema):
 
 
 class TicketDetailOut(TicketOut):
-    events: list[EventOut]
+    events: list[RightsEventOut]
     clocks: list[ClockOut]
 
     @staticmethod
@@ -304,7 +304,7 @@ class CaseOut(Schema):
 
 class CaseDetailOut(CaseOut):
     workers: list[CaseWorkerOut]
-    events: list[EventOut]
+    events: list[RightsEventOut]
     clocks: list[ClockOut]
 
     @staticmethod

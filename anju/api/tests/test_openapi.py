@@ -68,3 +68,20 @@ def test_docs_page_uses_local_assets(db):
         response.close()
     assert client.get("/api/v1/docs/assets/..%2F..%2F__init__.py").status_code == 404
     assert client.get("/api/v1/docs/assets/settings.py").status_code == 404
+
+
+def test_no_two_schemas_share_a_name():
+    """OpenAPI names a component after its class: two response schemas of one name (an app's
+    EventOut and another's) make one of them describe the other's answers wrongly."""
+    import importlib
+    import inspect
+
+    from ninja import Schema
+
+    seen: dict[str, str] = {}
+    for module in ("accounts", "registry", "policies", "benefits", "employment", "rights"):
+        mod = importlib.import_module(f"anju.{module}.api")
+        for name, cls in inspect.getmembers(mod, inspect.isclass):
+            if issubclass(cls, Schema) and cls.__module__ == mod.__name__:
+                assert name not in seen, f"{name} in {seen.get(name)} and {mod.__name__}"
+                seen[name] = mod.__name__
