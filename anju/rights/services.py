@@ -298,7 +298,8 @@ def case_create(*, actor, source: str, route: str, region, employer_name: str, p
                 employer_uscc: str = "", project=None, ticket: Ticket | None = None, warning=None) -> ArrearsCase:
     """Open a wage-arrears case with one or many complainants. Routes with an acceptance step
     (labour inspection, arbitration) start the acceptance clock; mediation and legal aid start
-    their one clock at once. A ticket it comes from is linked; a warning is marked as a case."""
+    their one clock at once. A ticket it comes from is linked; a warning is only referred to
+    (`cases.case_register` also marks it as turned into a case and closes its task)."""
     from anju.regions.models import Region
 
     if not CasePolicy.can(actor, "create"):
