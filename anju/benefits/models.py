@@ -564,13 +564,9 @@ class ComparisonImport(Job):
     def job_files(self):
         """The upload, so that a failed or abandoned job (jobs_recover) does not leave it behind.
         `stored_name` is a storage name in a plain column: wrapped as the file it names."""
-        if not self.stored_name:
-            return []
-        from django.db.models.fields.files import FieldFile
+        from anju.workflow.uploads import stored_files
 
-        field = models.FileField()
-        field.set_attributes_from_name("stored_name")
-        return [FieldFile(self, field, self.stored_name)]
+        return stored_files(self)
 
 
 class FactSource(models.Model):

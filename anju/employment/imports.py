@@ -20,7 +20,6 @@ many), so that a 10,000-row workbook imports in minutes, not hours.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -57,7 +56,7 @@ from anju.lib.cells import (
 from anju.lib.errors import AnjuError, Problem
 from anju.lib.identifiers import IdentifierError, validate_mobile, validate_uscc
 from anju.regions.codes import prefix_q
-from anju.workflow import tabular
+from anju.workflow import tabular, uploads
 from anju.workflow.tabular import Column, Plan, Row, Sheet, SheetSpec
 
 SHEET = "岗位"
@@ -440,34 +439,7 @@ def import_run(book: tabular.Book, ctx: Context, *, job: PostingImport | None = 
 
 # The job (run by anju.employment.tasks) ----------------------------------------------------------
 def job_phase(job: PostingImport) -> str:
-    if job.status == job.FAILED:
-        return job.status
-    return (job.report or {}).get("phase", CHECK)
-
-
-def _storage():
-    from django.core.files.storage import default_storage
-
-    return default_storage
-
-
-def delete_upload(job: PostingImport) -> None:
-    """The upload holds contact phone numbers in clear: deleted once the job has ended."""
-    if job.stored_name:
-        _storage().delete(job.stored_name)
-        PostingImport.objects.filter(pk=job.pk).update(stored_name="")
-        job.stored_name = ""
-
-
-def _error_report(job: PostingImport, plan: Plan) -> str:
-    from django.core.files.base import ContentFile
-
-    reasons = plan.reasons()
-    if not reasons:
-        return ""
-    buffer = io.BytesIO()
-    tabular.write_error_report(plan.book, reasons, buffer)
-    return _storage().save(f"{Path(job.stored_name).with_suffix('')}.errors.xlsx", ContentFile(buffer.getvalue()))
+    return uploads.phase(job, CHECK)
 
 
 def run_job(job: PostingImport) -> None:
@@ -476,7 +448,7 @@ def run_job(job: PostingImport) -> None:
     job.start(total=0)
     job._update(report={"phase": CHECK})
     check_import(job.created_by, job.region_prefix, job.campaign)
-    book = read(_storage().path(job.stored_name), job.filename)
+    book = read(uploads.path_of(job), job.filename)
     ctx = context_for(job)
 
     def progress(done: int, total: int) -> None:
@@ -489,11 +461,11 @@ def run_job(job: PostingImport) -> None:
     outcome = import_run(book, ctx, job=job, progress=progress, on_write=writing)
     plan = outcome.plan
     report = {"phase": IMPORTED if outcome.ok else REJECTED, "errors": tabular.stored_errors(plan.errors),
-              "warnings": book.warnings, "error_report": _error_report(job, plan) if plan.errors else "",
+              "warnings": book.warnings, "error_report": uploads.error_report(job, plan) if plan.errors else "",
               "posting_ids": [p.pk for p in outcome.created[:50]]}
     job.finish(status=job.DONE, report=report, row_count=plan.total_rows, created_count=len(outcome.created),
                error_count=len({e.row for e in plan.errors}), total_count=plan.total_rows, done_count=plan.total_rows)
-    delete_upload(job)
+    uploads.delete_upload(job)
 
 
 def template_rows() -> tuple[list[str], list[Any]]:

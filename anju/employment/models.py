@@ -333,13 +333,9 @@ class PostingImport(Job):
         verbose_name_plural = _("岗位批量导入")
 
     def job_files(self):
-        if not self.stored_name:
-            return []
-        from django.db.models.fields.files import FieldFile
+        from anju.workflow.uploads import stored_files
 
-        field = models.FileField()
-        field.set_attributes_from_name("stored_name")
-        return [FieldFile(self, field, self.stored_name)]
+        return stored_files(self)
 
 
 class PostingTerm(models.Model):

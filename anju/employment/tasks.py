@@ -12,6 +12,7 @@ from django_tasks import task
 from anju.employment import imports
 from anju.employment.models import PostingImport
 from anju.lib.errors import AnjuError
+from anju.workflow import uploads
 from anju.workflow.jobs import job_running, job_task
 
 
@@ -24,4 +25,4 @@ def import_postings(job_id: int) -> None:
             imports.run_job(job)
     job = PostingImport.objects.filter(pk=job_id).exclude(stored_name="").first()
     if job is not None and job.status == PostingImport.FAILED:
-        imports.delete_upload(job)
+        uploads.delete_upload(job)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +77,7 @@ from anju.rights.models import (
 )
 from anju.rights.permissions import ProjectPolicy
 from anju.rights.services import RightsError
-from anju.workflow import tabular
+from anju.workflow import tabular, uploads
 from anju.workflow.tabular import Column, Plan, Row, Sheet, SheetSpec
 
 Kind = ProjectImport.Kind
@@ -747,34 +746,7 @@ def import_run(book: tabular.Book, ctx: Context, *, job: ProjectImport | None = 
 
 # The job (run by anju.rights.tasks) ----------------------------------------------------------
 def job_phase(job: ProjectImport) -> str:
-    if job.status == job.FAILED:
-        return job.status
-    return (job.report or {}).get("phase", CHECK)
-
-
-def _storage():
-    from django.core.files.storage import default_storage
-
-    return default_storage
-
-
-def delete_upload(job: ProjectImport) -> None:
-    """The upload holds ID numbers in clear: deleted once the job has ended."""
-    if job.stored_name:
-        _storage().delete(job.stored_name)
-        ProjectImport.objects.filter(pk=job.pk).update(stored_name="")
-        job.stored_name = ""
-
-
-def _error_report(job: ProjectImport, plan: Plan) -> str:
-    from django.core.files.base import ContentFile
-
-    reasons = plan.reasons()
-    if not reasons:
-        return ""
-    buffer = io.BytesIO()
-    tabular.write_error_report(plan.book, reasons, buffer)
-    return _storage().save(f"{Path(job.stored_name).with_suffix('')}.errors.xlsx", ContentFile(buffer.getvalue()))
+    return uploads.phase(job, CHECK)
 
 
 def run_job(job: ProjectImport) -> None:
@@ -783,7 +755,7 @@ def run_job(job: ProjectImport) -> None:
     job.start(total=0)
     job._update(report={"phase": CHECK})
     check_import(job.created_by, job.project, job.kind, job.month)
-    book = read(job.kind, _storage().path(job.stored_name), job.filename)
+    book = read(job.kind, uploads.path_of(job), job.filename)
     ctx = context_for(job.created_by, job.project, job.kind, job.month)
 
     def progress(done: int, total: int) -> None:
@@ -797,14 +769,14 @@ def run_job(job: ProjectImport) -> None:
     plan = outcome.plan
     summary = plan.summary
     report = {"phase": IMPORTED if outcome.ok else REJECTED, "errors": tabular.stored_errors(plan.errors),
-              "warnings": book.warnings, "error_report": _error_report(job, plan) if plan.errors else "",
+              "warnings": book.warnings, "error_report": uploads.error_report(job, plan) if plan.errors else "",
               "counts": {k: summary[k] for k in ("created", "updated", "unchanged")},
               "replaced": getattr(outcome.writer, "replaced", {}) if outcome.ok else {},
               "empty": not plan.total_rows}
     job.finish(status=job.DONE, report=report, row_count=plan.total_rows,
                created_count=summary["created"] + summary["updated"] if outcome.ok else 0,
                error_count=len({e.row for e in plan.errors}), total_count=plan.total_rows, done_count=plan.total_rows)
-    delete_upload(job)
+    uploads.delete_upload(job)
 
 
 # Templates -----------------------------------------------------------------------------------

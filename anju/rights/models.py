@@ -735,13 +735,9 @@ class ProjectImport(Job):
         verbose_name_plural = _("项目数据导入")
 
     def job_files(self):
-        if not self.stored_name:
-            return []
-        from django.db.models.fields.files import FieldFile
+        from anju.workflow.uploads import stored_files
 
-        field = models.FileField()
-        field.set_attributes_from_name("stored_name")
-        return [FieldFile(self, field, self.stored_name)]
+        return stored_files(self)
 
 
 # Early warning --------------------------------------------------------------------------------

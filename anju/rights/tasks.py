@@ -12,6 +12,7 @@ from django_tasks import task
 from anju.lib.errors import AnjuError
 from anju.rights import imports
 from anju.rights.models import ProjectImport
+from anju.workflow import uploads
 from anju.workflow.jobs import job_running, job_task
 
 
@@ -24,4 +25,4 @@ def import_project_data(job_id: int) -> None:
             imports.run_job(job)
     job = ProjectImport.objects.filter(pk=job_id).exclude(stored_name="").first()
     if job is not None and job.status == ProjectImport.FAILED:
-        imports.delete_upload(job)
+        uploads.delete_upload(job)
