@@ -35,28 +35,20 @@ from anju.lib import crypto
 from anju.lib.dates import today
 from anju.lib.errors import AnjuError
 from anju.lib.i18n import is_english
-from anju.lib.identifiers import IdentifierError, parse_id_number, validate_mobile
+from anju.lib.identifiers import IdentifierError, mask_mobile, parse_id_number, validate_mobile
 from anju.policies import engine, screening
 from anju.policies.packs import Policy, catalogue, get_policy
 from anju.portal import otp
+from anju.portal.signin import MINE_KEY, code_step, pending_phone, phone_start, too_many
 from anju.regions.selectors import region_path
 
 APPLY_KEY = "portal_apply"
-MINE_KEY = "portal_mine"
 SUBJECTS = ("worker", "household")
 NOT_IN_LEDGER = N_("台账中没有找到您的登记信息。请带上身份证到您所在乡镇（街道）的劳动保障站登记，登记后即可在网上申请。")
 
 
 def _text(error: AnjuError) -> str:
     return error.text()
-
-
-def too_many(request: HttpRequest, error: AnjuError) -> HttpResponse:
-    """A refused send (too soon, too many) as the public 429 page, with Retry-After."""
-    response = render(request, "portal/too_many.html", {"message": _text(error), "back": request.path}, status=429)
-    seconds = error.params.get("seconds") or (error.params.get("minutes") or 60) * 60
-    response["Retry-After"] = str(int(seconds))
-    return response
 
 
 def _lang(label) -> str:
@@ -174,24 +166,8 @@ def code(request: HttpRequest, policy_id: str) -> HttpResponse:
     if data is None or "id_enc" not in data:
         return redirect("apply:start", policy_id=policy.id)
     phone = crypto.decrypt(data.get("phone_enc", ""))
-    context: dict[str, Any] = {"policy": describe(policy), "phone": phone[:3] + "****" + phone[-4:], "error": "",
-                               "sent": False, "action": reverse("apply:code", args=[policy.id])}
-    if request.method == "POST":
-        if request.POST.get("resend"):
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                return too_many(request, error)
-            context["sent"] = True
-        else:
-            try:
-                otp.code_verify(phone=phone, code=request.POST.get("code", "")[:20])
-            except otp.OtpError as error:
-                context["error"] = _text(error)
-            else:
-                otp.confirm_phone(request, phone)
-                return _found(request, policy, data)
-    return render(request, "portal/code.html", context)
+    return code_step(request, phone, action=reverse("apply:code", args=[policy.id]),
+                     on_verified=lambda: _found(request, policy, data), extra={"policy": describe(policy)})
 
 
 def _uploads(request: HttpRequest) -> tuple[list[tuple[str, Any]], str]:
@@ -336,54 +312,23 @@ def mine(request: HttpRequest) -> HttpResponse:
     if otp.confirmed_phone_hash(request):
         phone = otp.confirmed_phone(request)
         rows = [describe_application(a) for a in mine_queryset(request)]
-        return render(request, "portal/mine_list.html", {"rows": rows, "phone": phone[:3] + "****" + phone[-4:]})
-    values, errors = {"phone": ""}, {}
-    if request.method == "POST":
-        values["phone"] = (request.POST.get("phone") or "").strip()[:30]
-        try:
-            phone = validate_mobile(values["phone"])
-        except IdentifierError:
-            errors["phone"] = gettext("手机号码不正确（应为 11 位，以 1 开头）。")
-        else:
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                if error.status == 429:
-                    return too_many(request, error)
-                errors["phone"] = _text(error)
-            else:
-                request.session[MINE_KEY] = {"phone_enc": crypto.encrypt(phone)}
-                return redirect("apply:mine_code")
-    return render(request, "portal/mine_start.html", {"values": values, "errors": errors})
+        return render(request, "portal/mine_list.html", {"rows": rows, "phone": mask_mobile(phone)})
+    return phone_start(request, code_url=reverse("apply:mine_code"), template="portal/mine_start.html")
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("portal.apply")
 @cache_control(no_store=True, private=True)
 def mine_code(request: HttpRequest) -> HttpResponse:
-    data = request.session.get(MINE_KEY)
-    phone = crypto.decrypt(data.get("phone_enc", "")) if isinstance(data, dict) else ""
+    phone = pending_phone(request)
     if not phone:
         return redirect("apply:mine")
-    context: dict[str, Any] = {"phone": phone[:3] + "****" + phone[-4:], "error": "", "sent": False, "policy": None,
-                               "action": reverse("apply:mine_code")}
-    if request.method == "POST":
-        if request.POST.get("resend"):
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                return too_many(request, error)
-            context["sent"] = True
-        else:
-            try:
-                otp.code_verify(phone=phone, code=request.POST.get("code", "")[:20])
-            except otp.OtpError as error:
-                context["error"] = _text(error)
-            else:
-                otp.confirm_phone(request, phone)
-                request.session.pop(MINE_KEY, None)
-                return redirect("apply:mine")
-    return render(request, "portal/code.html", context)
+
+    def signed_in() -> HttpResponse:
+        request.session.pop(MINE_KEY, None)
+        return redirect("apply:mine")
+
+    return code_step(request, phone, action=reverse("apply:mine_code"), on_verified=signed_in)
 
 
 @require_POST

@@ -30,13 +30,20 @@ from anju.lib import crypto
 from anju.lib.errors import AnjuError
 from anju.lib.identifiers import IdentifierError, mask_mobile, validate_mobile
 from anju.portal import otp
-from anju.portal.views_apply import MINE_KEY, masked_name, too_many
+from anju.portal.signin import (
+    MINE_KEY,
+    PHONE_WRONG,
+    code_step,
+    pending_phone,
+    phone_start,
+    too_many,
+)
+from anju.portal.views_apply import masked_name
 from anju.regions.selectors import child_options, region_name
 from anju.rights import services
 from anju.rights.models import HotlineNumber, Ticket, TicketCategory, TicketStatus
 
 COMPLAINT_KEY = "portal_complaint"  # the complaint waiting for its code (the phone encrypted)
-PHONE_WRONG = N_("手机号码不正确（应为 11 位，以 1 开头）。")
 MAX_DESCRIPTION = 2000
 SUBJECT_LENGTH = 30
 MAX_MINE = 50
@@ -138,28 +145,6 @@ def describe(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _code_page(request: HttpRequest, phone: str, action: str, on_verified) -> HttpResponse:
-    """The code step of both flows (a complaint, "my complaints"): resend, or verify and go on."""
-    context: dict[str, Any] = {"phone": mask_mobile(phone), "error": "", "sent": False, "policy": None,
-                               "action": action}
-    if request.method == "POST":
-        if request.POST.get("resend"):
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                return too_many(request, error)
-            context["sent"] = True
-        else:
-            try:
-                otp.code_verify(phone=phone, code=request.POST.get("code", "")[:20])
-            except otp.OtpError as error:
-                context["error"] = error.text()
-            else:
-                otp.confirm_phone(request, phone)
-                return on_verified()
-    return render(request, "portal/code.html", context)
-
-
 # Filing a complaint -------------------------------------------------------------------------------
 def _file(request: HttpRequest, data: dict, phone: str) -> HttpResponse:
     """ticket_create once the phone is proven."""
@@ -236,7 +221,7 @@ def code(request: HttpRequest) -> HttpResponse:
     phone = crypto.decrypt(data.get("phone_enc", "")) if isinstance(data, dict) else ""
     if not phone:
         return redirect("complaints:start")
-    return _code_page(request, phone, reverse("complaints:code"), lambda: _file(request, data, phone))
+    return code_step(request, phone, action=reverse("complaints:code"), on_verified=lambda: _file(request, data, phone))
 
 
 @require_http_methods(["GET"])
@@ -258,34 +243,16 @@ def mine(request: HttpRequest) -> HttpResponse:
         rows = [describe(t) for t in _mine(request).select_related("merged_into").order_by("-created_at", "-id")[:MAX_MINE]]
         return render(request, "portal/complaint_mine.html", {"rows": rows,
                                                                "phone": mask_mobile(otp.confirmed_phone(request))})
-    values, errors = {"phone": ""}, {}
-    if request.method == "POST":
-        values["phone"] = (request.POST.get("phone") or "").strip()[:30]
-        try:
-            phone = validate_mobile(values["phone"])
-        except IdentifierError:
-            errors["phone"] = gettext(PHONE_WRONG)
-        else:
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                if error.status == 429:
-                    return too_many(request, error)
-                errors["phone"] = error.text()
-            else:
-                # The sign-in of "my applications": the same session key, the same proof.
-                request.session[MINE_KEY] = {"phone_enc": crypto.encrypt(phone)}
-                return redirect("complaints:mine_code")
-    return render(request, "portal/complaint_mine_start.html", {"values": values, "errors": errors},
-                  status=400 if errors else 200)
+    # The sign-in of "my applications": the same session key, the same proof.
+    return phone_start(request, code_url=reverse("complaints:mine_code"), template="portal/complaint_mine_start.html",
+                       error_status=400)
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("portal.complaints")
 @cache_control(no_store=True, private=True)
 def mine_code(request: HttpRequest) -> HttpResponse:
-    data = request.session.get(MINE_KEY)
-    phone = crypto.decrypt(data.get("phone_enc", "")) if isinstance(data, dict) else ""
+    phone = pending_phone(request)
     if not phone:
         return redirect("complaints:mine")
 
@@ -293,7 +260,7 @@ def mine_code(request: HttpRequest) -> HttpResponse:
         request.session.pop(MINE_KEY, None)
         return redirect("complaints:mine")
 
-    return _code_page(request, phone, reverse("complaints:mine_code"), signed_in)
+    return code_step(request, phone, action=reverse("complaints:mine_code"), on_verified=signed_in)
 
 
 def _detail(request: HttpRequest, ticket: Ticket, *, error: str = "", done: str = "", status: int = 200):

@@ -47,7 +47,14 @@ from anju.lib.dates import today
 from anju.lib.identifiers import IdentifierError, mask_mobile, validate_mobile
 from anju.params.selectors import resolve
 from anju.portal import otp
-from anju.portal.views_apply import MINE_KEY, too_many
+from anju.portal.signin import (
+    MINE_KEY,
+    PHONE_WRONG,
+    code_step,
+    pending_phone,
+    phone_start,
+    too_many,
+)
 from anju.regions.codes import clean_prefix
 from anju.regions.selectors import region_name
 
@@ -56,7 +63,6 @@ PAGE_SIZE = 10
 MAX_PAGE = 100
 MAX_QUERY = 40
 RECOMMENDED = 5
-PHONE_WRONG = N_("手机号码不正确（应为 11 位，以 1 开头）。")
 STOPPED = N_("该岗位已停止招聘（已招满、暂停或已过有效期）。您可以看看其他岗位。")
 
 
@@ -301,24 +307,9 @@ def code(request: HttpRequest, pk: int) -> HttpResponse:
     phone = crypto.decrypt(data.get("phone_enc", "")) if data else ""
     if not phone:
         return redirect("jobs:interest", pk=posting.pk)
-    context: dict[str, Any] = {"phone": mask_mobile(phone), "error": "", "sent": False, "policy": None,
-                               "action": reverse("jobs:code", args=[posting.pk]), "job": card(posting)}
-    if request.method == "POST":
-        if request.POST.get("resend"):
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                return too_many(request, error)
-            context["sent"] = True
-        else:
-            try:
-                otp.code_verify(phone=phone, code=request.POST.get("code", "")[:20])
-            except otp.OtpError as error:
-                context["error"] = error.text()
-            else:
-                otp.confirm_phone(request, phone)
-                return _sign_up(request, posting, data.get("name", ""), phone)
-    return render(request, "portal/jobs_code.html", context)
+    return code_step(request, phone, action=reverse("jobs:code", args=[posting.pk]), template="portal/jobs_code.html",
+                     on_verified=lambda: _sign_up(request, posting, data.get("name", ""), phone),
+                     extra={"job": card(posting)})
 
 
 def follow_up_days(posting: JobPosting) -> int | None:
@@ -386,54 +377,24 @@ def mine(request: HttpRequest) -> HttpResponse:
                            "status": i.get_status_display(), "created": i.created_at,
                            "open_posting": is_open(i.posting)} for i in interests],
             "recommended": recommendations(workers), "in_ledger": bool(workers)})
-    values, errors = {"phone": ""}, {}
-    if request.method == "POST":
-        values["phone"] = (request.POST.get("phone") or "").strip()[:30]
-        try:
-            phone = validate_mobile(values["phone"])
-        except IdentifierError:
-            errors["phone"] = gettext(PHONE_WRONG)
-        else:
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                if error.status == 429:
-                    return too_many(request, error)
-                errors["phone"] = error.text()
-            else:
-                # The sign-in of "my applications": the same session key, the same proof.
-                request.session[MINE_KEY] = {"phone_enc": crypto.encrypt(phone)}
-                return redirect("jobs:mine_code")
-    return render(request, "portal/jobs_mine_start.html", {"values": values, "errors": errors})
+    # The sign-in of "my applications": the same session key, the same proof.
+    return phone_start(request, code_url=reverse("jobs:mine_code"), template="portal/jobs_mine_start.html")
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("portal.jobs")
 @cache_control(no_store=True, private=True)
 def mine_code(request: HttpRequest) -> HttpResponse:
-    data = request.session.get(MINE_KEY)
-    phone = crypto.decrypt(data.get("phone_enc", "")) if isinstance(data, dict) else ""
+    phone = pending_phone(request)
     if not phone:
         return redirect("jobs:mine")
-    context: dict[str, Any] = {"phone": mask_mobile(phone), "error": "", "sent": False, "policy": None,
-                               "action": reverse("jobs:mine_code"), "job": None}
-    if request.method == "POST":
-        if request.POST.get("resend"):
-            try:
-                otp.code_send(phone=phone, address=client_address(request))
-            except otp.OtpError as error:
-                return too_many(request, error)
-            context["sent"] = True
-        else:
-            try:
-                otp.code_verify(phone=phone, code=request.POST.get("code", "")[:20])
-            except otp.OtpError as error:
-                context["error"] = error.text()
-            else:
-                otp.confirm_phone(request, phone)
-                request.session.pop(MINE_KEY, None)
-                return redirect("jobs:mine")
-    return render(request, "portal/jobs_code.html", context)
+
+    def signed_in() -> HttpResponse:
+        request.session.pop(MINE_KEY, None)
+        return redirect("jobs:mine")
+
+    return code_step(request, phone, action=reverse("jobs:mine_code"), template="portal/jobs_code.html",
+                     on_verified=signed_in, extra={"job": None})
 
 
 @require_POST

@@ -24,7 +24,8 @@ from anju.benefits.services import BenefitError, objection_file
 from anju.core.ratelimit import rate_limit, seconds_to_wait
 from anju.lib.dates import today
 from anju.lib.identifiers import IdentifierError, validate_mobile
-from anju.portal.views_apply import masked_name, too_many
+from anju.portal.signin import too_many
+from anju.portal.views_apply import masked_name
 from anju.regions.selectors import region_name
 
 RECENT_DAYS = 30
