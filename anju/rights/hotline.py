@@ -40,7 +40,14 @@ from anju.rights.models import (
     TicketStatus,
 )
 from anju.rights.permissions import CasePolicy, TicketPolicy
-from anju.rights.services import RightsError, desk_of, open_ticket_task, ticket_create, ticket_event
+from anju.rights.services import (
+    RightsError,
+    desk_of,
+    open_ticket_task,
+    satisfied_score,
+    ticket_create,
+    ticket_event,
+)
 from anju.workflow import outbox
 from anju.workflow.models import OPEN_STATES, TaskState, WorkTask
 from anju.workflow.permissions import TaskPolicy
@@ -53,10 +60,9 @@ PAUSE_REASONS = [
     (PAUSE_CALLER, _("等待来电人补充材料")),
     (PAUSE_MEDIATION, _("等待调解结果")),
 ]
-# The call-back score runs 1 (very unhappy) to 5 (very happy); 4 and 5 are the scale's
-# "satisfied" (满意、基本满意), the rest reopen the ticket. A definition of the scale, not a limit.
+# The call-back score runs 1 (very unhappy) to 5 (very happy); from the place's
+# `hotline_satisfied_score` up the caller is satisfied, below it the ticket reopens.
 SATISFACTION = range(1, 6)
-SATISFIED_FROM = 4
 
 LEAD_STEPS = (steps.TICKET_CONTACT, steps.TICKET_RESOLVE)
 
@@ -603,7 +609,7 @@ def ticket_callback(*, actor, ticket: Ticket, satisfaction: int, note: str = "",
         _engine(task_close, actor=actor, task=task, outcome=str(outcome) % {"n": satisfaction}, note=note,
                 by_record=by_caller)
     ticket.satisfaction, ticket.callback_at = satisfaction, now
-    satisfied = satisfaction >= SATISFIED_FROM
+    satisfied = satisfaction >= satisfied_score(ticket.region_id)
     if satisfied:
         ticket.status, ticket.closed_at = TicketStatus.CLOSED, now
     else:

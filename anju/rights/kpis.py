@@ -27,9 +27,8 @@ from anju.accounts.models import department_label
 from anju.rights import registrations as steps
 from anju.rights.models import Ticket, TicketStatus
 from anju.rights.permissions import TicketPolicy
+from anju.rights.services import satisfied_score
 from anju.workflow.models import OPEN_STATES, TaskState, WorkTask
-
-SATISFIED = 4  # a score of 4 or 5 (of 5) is satisfied
 
 
 @dataclass
@@ -102,7 +101,7 @@ def kpis(user, start: dt.date, end: dt.date) -> list[Row]:
                          on_time_n=Count("pk", filter=replied & ~Q(status=TicketStatus.MERGED) & (
                              Q(replied_on_time=True) | Q(replied_on_time__isnull=True, resolved_in_time=True))),
                          called_n=Count("pk", filter=called_back),
-                         satisfied_n=Count("pk", filter=called_back & Q(satisfaction__gte=SATISFIED))))
+                         satisfied_n=Count("pk", filter=called_back & Q(satisfaction__gte=satisfied_score(user.jurisdiction)))))
     rows = []
     total = dict.fromkeys(("received", "counted", "dispatched_n", "contacted_n", "replied_n", "on_time_n", "called_n",
                            "satisfied_n"), 0)

@@ -70,6 +70,19 @@ def days_param(name: str, region_code: str, on: dt.date | None = None) -> int:
     return int(value)
 
 
+SATISFIED_PARAM = "hotline_satisfied_score"
+
+
+def satisfied_score(region_code: str, on: dt.date | None = None) -> int:
+    """The lowest call-back score (of 1–5) counted as satisfied in a place: the dated parameter
+    `hotline_satisfied_score` (Anju's default 4); a region that empties it is refused, not guessed."""
+    value, _ = resolve(SATISFIED_PARAM, region_code, on or today())
+    if value is None:
+        raise RightsError(N_("回访满意评分参数 %(name)s 在本地区尚未设定，请先在政策参数中录入。"), code="no_parameter",
+                          params={"name": SATISFIED_PARAM})
+    return int(value)
+
+
 def number_for(prefix: str, at: dt.datetime, pk: int) -> str:
     """A record number people can read out on the phone: GD20261202-000123."""
     return f"{prefix}{timezone.localtime(at):%Y%m%d}-{pk:06d}"

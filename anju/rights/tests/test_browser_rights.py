@@ -56,6 +56,7 @@ def _seeded() -> None:
     """What migrations gave the database and the flush between transactional tests took away:
     the time-limit parameters, the ticket categories and routing, the warning ratios."""
     importlib.import_module("anju.rights.migrations.0002_parameters_and_categories").seed(django_apps, None)
+    importlib.import_module("anju.rights.migrations.0003_cycle_and_satisfaction_parameters").seed(django_apps, None)
     importlib.import_module("anju.workflow.migrations.0004_warning_ratio_parameters").seed(django_apps, None)
 
 

@@ -262,6 +262,7 @@ def test_in_a_browser_a_call_is_answered_from_the_knowledge_base_and_closed(brow
     base = live_server.url
     # What migrations gave the database and the flush between transactional tests took away.
     importlib.import_module("anju.rights.migrations.0002_parameters_and_categories").seed(django_apps, None)
+    importlib.import_module("anju.rights.migrations.0003_cycle_and_satisfaction_parameters").seed(django_apps, None)
     importlib.import_module("anju.workflow.migrations.0004_warning_ratio_parameters").seed(django_apps, None)
     p = rights_personas()
     arrears = TicketCategory.objects.get(code="arrears")
