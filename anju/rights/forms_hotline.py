@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anju.accounts.models import DepartmentKind
 from anju.regions.codes import normalize_code
 from anju.regions.models import Level, Region
 from anju.regions.selectors import region_exists, region_name
@@ -67,11 +68,25 @@ class TicketFilterForm(forms.Form):
     overdue = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     q = forms.CharField(required=False, max_length=40, widget=forms.TextInput(
         attrs={"class": "form-control form-control-sm", "placeholder": _("工单编号或标题")}))
+    department = forms.ChoiceField(required=False, choices=_all(DepartmentKind.choices),
+                                   widget=forms.Select(attrs=SMALL_SELECT))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         roots = TicketCategory.objects.filter(parent__isnull=True).order_by("order", "code")
         self.fields["category"].choices = _all((c.code, c.name) for c in roots)
+        # "from" and "to" (the registration dates, both inclusive) are what the KPI page's links
+        # carry; "from" cannot be a class attribute.
+        for name in ("from", "to"):
+            self.fields[name] = forms.DateField(required=False, widget=forms.DateInput(
+                format="%Y-%m-%d", attrs={"class": "form-control form-control-sm", "type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and end < start:
+            self.add_error("to", _("截止日期不能早于起始日期。"))
+        return cleaned
 
 
 class TicketForm(forms.Form):

@@ -27,7 +27,7 @@ from anju.accounts.models import department_label
 from anju.rights import registrations as steps
 from anju.rights.models import Ticket, TicketStatus
 from anju.rights.permissions import TicketPolicy
-from anju.rights.services import satisfied_score
+from anju.rights.services import RightsError, satisfied_score
 from anju.workflow.models import OPEN_STATES, TaskState, WorkTask
 
 
@@ -61,10 +61,12 @@ def month_range(on: dt.date) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def registered_between(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The local-time bounds [low, high) of the days start..end, both inclusive; None for an open end.
+    The KPI figures and the ticket list their links open count the same tickets."""
     tz = timezone.get_current_timezone()
-    return (dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    return (dt.datetime.combine(start, dt.time.min, tzinfo=tz) if start else None,
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if end else None)
 
 
 def _task(step: str, *, on_time: bool = False, running: bool = False):
@@ -79,15 +81,33 @@ def _task(step: str, *, on_time: bool = False, running: bool = False):
 
 
 def tickets_in_range(user, start: dt.date, end: dt.date, *, department: str = ""):
-    low, high = _bounds(start, end)
+    low, high = registered_between(start, end)
     qs = TicketPolicy.scope(user, Ticket.objects.all()).filter(created_at__gte=low, created_at__lt=high)
     return qs.filter(lead_department_kind=department) if department else qs
 
 
+def called_back_q() -> Q:
+    return Q(callback_at__isnull=False) | Q(satisfaction__isnull=False)
+
+
+def satisfied_score_or_none(user) -> int | None:
+    """The satisfied score where the user works, or None when the place has emptied the parameter
+    (the satisfaction rate then shows "—" and the page says why)."""
+    try:
+        return satisfied_score(user.jurisdiction or "")
+    except RightsError:
+        return None
+
+
 def kpis(user, start: dt.date, end: dt.date) -> list[Row]:
     """One row per lead department with tickets in the range, then the total ("" department)."""
+    score = satisfied_score_or_none(user)
+    # Without a score nothing counts as scored: the rate is "—", not 0 %.
+    scored = {} if score is None else {
+        "satisfied_n": Count("pk", filter=called_back_q() & Q(satisfaction__gte=score)),
+        "scored_n": Count("pk", filter=called_back_q())}
     replied = Q(replied_at__isnull=False) | Q(status__in=(TicketStatus.REPLIED, TicketStatus.CLOSED))
-    called_back = Q(callback_at__isnull=False) | Q(satisfaction__isnull=False)
+    called_back = called_back_q()
     grouped = (tickets_in_range(user, start, end)
                .annotate(dispatched=_task(steps.TICKET_CONTACT), contacted=_task(steps.TICKET_CONTACT, on_time=True),
                          waiting=_task(steps.TICKET_CONTACT, running=True),
@@ -101,13 +121,13 @@ def kpis(user, start: dt.date, end: dt.date) -> list[Row]:
                          on_time_n=Count("pk", filter=replied & ~Q(status=TicketStatus.MERGED) & (
                              Q(replied_on_time=True) | Q(replied_on_time__isnull=True, resolved_in_time=True))),
                          called_n=Count("pk", filter=called_back),
-                         satisfied_n=Count("pk", filter=called_back & Q(satisfaction__gte=satisfied_score(user.jurisdiction)))))
+                         **scored))
     rows = []
     total = dict.fromkeys(("received", "counted", "dispatched_n", "contacted_n", "replied_n", "on_time_n", "called_n",
-                           "satisfied_n"), 0)
+                           "satisfied_n", "scored_n"), 0)
     for g in sorted(grouped, key=lambda g: -g["received"]):
         for key in total:
-            total[key] += g[key]
+            total[key] += g.get(key, 0)
         rows.append(_row(g["lead_department_kind"] or "", g))
     rows.append(_row("", total))
     return rows
@@ -119,7 +139,7 @@ def _row(department: str, g: dict) -> Row:
     label = gettext("合计") if not department else department_label(department)
     return Row(department=department, label=label, received=g["received"],
                response=Rate(g["contacted_n"], g["dispatched_n"]), resolution=Rate(g["replied_n"], g["counted"]),
-               satisfaction=Rate(g["satisfied_n"], g["called_n"]), on_time=Rate(g["on_time_n"], g["replied_n"]))
+               satisfaction=Rate(g.get("satisfied_n", 0), g.get("scored_n", 0)), on_time=Rate(g["on_time_n"], g["replied_n"]))
 
 
 def status_counts(user, start: dt.date, end: dt.date) -> dict[tuple[str, str], int]:

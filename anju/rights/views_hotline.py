@@ -29,6 +29,7 @@ from anju.regions.selectors import region_name
 from anju.registry.permissions import WorkerPolicy
 from anju.rights import forms_hotline as f
 from anju.rights import hotline
+from anju.rights.kpis import registered_between
 from anju.rights.models import Ticket, TicketStatus
 from anju.rights.permissions import CasePolicy, TicketPolicy
 from anju.rights.services import RightsError, desk_of
@@ -97,6 +98,11 @@ def ticket_list(request):
         qs = qs.filter(Q(category__code=data["category"]) | Q(category__parent__code=data["category"]))
     if data.get("channel"):
         qs = qs.filter(channel=data["channel"])
+    if data.get("department"):
+        qs = qs.filter(lead_department_kind=data["department"])
+    if data.get("from") or data.get("to"):
+        low, high = registered_between(data.get("from"), data.get("to"))
+        qs = qs.filter(**({"created_at__gte": low} if low else {}), **({"created_at__lt": high} if high else {}))
     if data.get("q"):
         q = data["q"].strip()
         qs = qs.filter(Q(number__iexact=q) | Q(subject__icontains=q))
@@ -124,7 +130,8 @@ def ticket_list(request):
     query.pop("page", None)
     context = {
         "nav": NAV, "form": form, "page": page, "paginator": paginator, "rows": rows, "page_query": query.urlencode(),
-        "filtering": any(data.get(k) for k in ("status", "category", "channel", "region", "overdue", "q")),
+        "filtering": any(data.get(k) for k in ("status", "category", "channel", "region", "overdue", "q", "department",
+                                                "from", "to")),
         "can_create": TicketPolicy.can(user, "create"),
     }
     template = "rights/ticket_list.html"

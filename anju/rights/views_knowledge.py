@@ -198,7 +198,7 @@ def kpi_page(request):
     return render(request, "rights/kpis.html", {
         "nav": NAV, "form": form, "start": start, "end": end, "table": table, "chart": chart,
         "has_data": bool(departments), "can_configure": TicketPolicy.can(user, "configure"),
-        "jurisdiction": place_label(user.jurisdiction or ""),
+        "jurisdiction": place_label(user.jurisdiction or ""), "satisfied_score": kpis.satisfied_score_or_none(user),
     }, status=200 if form.is_valid() else 400)
 
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 
 from anju.portal.models import PhoneCode
 from anju.rights import hotline
@@ -176,3 +177,11 @@ def test_complaints_are_limited_per_address(settings, sms, django_capture_on_com
         assert client.post("/complaints/", complaint()).status_code == 302
     response = client.post("/complaints/", complaint(phone=OTHER_PHONE))
     assert response.status_code == 429 and 'data-testid="rate-limited"' in response.content.decode()
+
+
+def test_every_service_page_leads_to_the_complaint_form():
+    """A worker who came to apply or to look for a job finds where to complain from the menu."""
+    start = reverse("complaints:start")
+    for name in ("apply:list", "jobs:board", "notices:list"):
+        body = Client().get(reverse(name)).content.decode()
+        assert f'href="{start}" data-testid="nav-complaints"' in body, name

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from anju.params.models import Parameter, ParameterValue
 from anju.rights import kpis
 from anju.rights import registrations as steps
 from anju.rights.models import Ticket, TicketCategory, TicketStatus
@@ -120,7 +121,7 @@ def test_kpi_page(crafted):
     page = client.get("/rights/kpis/", {"from": "2026-11-01", "to": "2026-11-30"})
     body = page.content.decode()
     assert page.status_code == 200 and 'data-testid="kpi-definitions"' in body
-    assert "响应率" in body and "已回访的工单中，来电人评价 4 分或 5 分" in body
+    assert "响应率" in body and "已回访的工单中，来电人评价 4 分及以上" in body
     assert "66.7%" in body and 'id="kpi-chart-data"' in body
     chart = json.loads(body.split('id="kpi-chart-data" type="application/json">')[1].split("</script>")[0])
     assert chart["received"]["data"] == [4, 1]
@@ -138,3 +139,38 @@ def test_kpi_page(crafted):
     contractor = Client()
     contractor.force_login(crafted.contractor)
     assert contractor.get("/rights/kpis/").status_code == 403
+
+
+def test_a_chart_link_opens_the_tickets_it_counts(crafted):
+    client = Client()
+    client.force_login(crafted.county)
+    listed = client.get("/rights/tickets/", {"department": "hrss", "from": "2026-11-01", "to": "2026-11-30"})
+    assert listed.status_code == 200
+    body = listed.content.decode()
+    counted = _by_department(kpis.kpis(crafted.county, START, END))["hrss"].received
+    assert body.count('data-testid="ticket-row"') == counted == 4
+    # The month before holds one policy ticket for the union, and no ticket of the labour bureau.
+    october = client.get("/rights/tickets/", {"from": "2026-10-01", "to": "2026-10-31"}).content.decode()
+    assert october.count('data-testid="ticket-row"') == 1
+    assert client.get("/rights/tickets/", {"department": "hrss", "from": "2026-10-01", "to": "2026-10-31"}
+                      ).content.decode().count('data-testid="ticket-row"') == 0
+    backwards = client.get("/rights/tickets/", {"from": "2026-11-30", "to": "2026-11-01"})
+    assert backwards.status_code == 200 and "截止日期不能早于起始日期" in backwards.content.decode()
+
+
+def test_satisfaction_follows_the_parameter(crafted):
+    # Lowered to 2: the labour bureau's ticket scored 2 now counts as satisfied too.
+    ParameterValue.objects.create(parameter=Parameter.objects.get(name="hotline_satisfied_score"),
+                                  region_prefix="350581", valid_from=dt.date(2026, 1, 1), value=Decimal(2),
+                                  source="test")
+    hrss = _by_department(kpis.kpis(crafted.county, START, END))["hrss"]
+    assert (hrss.satisfaction.numerator, hrss.satisfaction.denominator) == (2, 2)
+    client = Client()
+    client.force_login(crafted.county)
+    assert "来电人评价 2 分及以上" in client.get("/rights/kpis/", {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    # Emptied: no rate at all, and the page says why (not a 500, not 0 %).
+    ParameterValue.objects.filter(region_prefix="350581", parameter__name="hotline_satisfied_score").update(value=None)
+    hrss = _by_department(kpis.kpis(crafted.county, START, END))["hrss"]
+    assert hrss.satisfaction.percent is None and hrss.response.percent == Decimal("50.0")
+    page = client.get("/rights/kpis/", {"from": "2026-11-01", "to": "2026-11-30"})
+    assert page.status_code == 200 and 'data-testid="no-satisfied-score"' in page.content.decode()
