@@ -54,6 +54,9 @@ QUESTION_WORDS = frozenset("怎么 怎么办 怎样 如何 哪里 哪儿 什么 
 RELIEF_LEADS = frozenset({"civil_affairs"})
 RELIEF_WORDS = ("救助", "帮扶", "困难职工")
 K1, B = 1.2, 0.75
+# A hit scoring under this share of the best one matched only a word many answers share (工资,
+# 补贴): offering it beside a real answer sends the clerk reading the wrong policy.
+WEAK_SHARE = 0.35
 TITLE_WEIGHT = 2  # a word of the title counts as much as two words of the answer
 
 
@@ -94,7 +97,8 @@ def applies_to(entry_prefix: str, region_code: str) -> bool:
 
 def search(query: str, *, region_code: str = "", limit: int = 5) -> list[Hit]:
     """The active entries best answering `query` for a caller in `region_code`, best first (BM25
-    over the entries of the place; no terms in common, no hit)."""
+    over the entries of the place; no terms in common, no hit; and none far weaker than the best,
+    see WEAK_SHARE)."""
     wanted = list(dict.fromkeys(terms((query or "")[:200])))
     if not wanted:
         return []
@@ -121,7 +125,8 @@ def search(query: str, *, region_code: str = "", limit: int = 5) -> list[Hit]:
         if score > 0:
             hits.append(Hit(entry, score))
     hits.sort(key=lambda h: (-h.score, h.entry.title, h.entry.pk))
-    return hits[:max(1, limit)]
+    floor = hits[0].score * WEAK_SHARE if hits else 0.0
+    return [h for h in hits if h.score >= floor][:max(1, limit)]
 
 
 # Reads --------------------------------------------------------------------------------------------

@@ -241,3 +241,18 @@ def test_hotline_numbers_are_dated_and_sourced(people):
     dup = desk.post("/rights/settings/hotline-numbers/", {"region_prefix": "350581001", "valid_from": "2026-01-01",
                                                          "number": "12345", "name": "x", "source": "y"})
     assert dup.status_code == 400
+
+
+def test_weak_matches_are_not_offered_beside_a_strong_one(synced, people, monkeypatch):
+    strong = knowledge.entry_create(actor=people.desk, data={
+        "title": "工地欠薪怎么投诉", "answer": "工地欠薪拨打服务专线或到劳动保障监察大队投诉。", "region_prefix": "350581",
+        "keywords": "欠薪 投诉 工地"})
+    hits = knowledge.search("工地欠薪投诉", region_code=SHISHI_TOWN)
+    assert hits[0].entry == strong
+    best = hits[0].score
+    assert all(h.score >= best * knowledge.WEAK_SHARE for h in hits)
+    # Without the floor, answers sharing one common word with the question would come along.
+    monkeypatch.setattr(knowledge, "WEAK_SHARE", 0.0)
+    everything = knowledge.search("工地欠薪投诉", region_code=SHISHI_TOWN, limit=1000)
+    weak = [h for h in everything if h.score < best * 0.35]
+    assert weak and not {h.entry.pk for h in weak} & {h.entry.pk for h in hits}
