@@ -287,6 +287,13 @@ class JobPosting(models.Model):
             models.Index(fields=["region", "status", "published_at", "id", "valid_from", "valid_until",
                                  "pay_monthly_max", "certificate", "age_min", "age_max", "physical", "start_date"],
                          name="posting_region_cover"),
+            # The hard filters read from the index alone when the text matches are checked
+            # against every open posting of a wide range (matching.bm25's fallback: a worker who
+            # would go anywhere in the province): the physical demand before the region, so a
+            # light-work seeker reads the light postings of the range, not all of them.
+            models.Index(fields=["status", "physical", "region", "pay_monthly_max", "certificate", "valid_from",
+                                 "valid_until", "age_min", "age_max", "start_date", "id"],
+                         name="posting_filter_cover"),
             models.Index(fields=["employer", "status"], name="posting_employer"),
             models.Index(fields=["kind", "status"], name="posting_kind"),
         ]
