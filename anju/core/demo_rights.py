@@ -44,7 +44,8 @@ CENT = Decimal("0.01")
 # Demo parameter values (never over a value that is there). Shishi's minimum wage after Fujian's
 # 2025-04-01 raise, whose amount the pack leaves empty (the notice board and the average-pay rule
 # need one), dated the day after the pack's empty row; the Fujian wage-deposit figures of the
-# domain notes (1.5 % of the contract, capped at 5 million, exempt below 4 million), which no
+# domain notes (1.5 % of the contract, capped at 5 million, exempt below 4 million, +50 % after
+# arrears), which no
 # source document in Anju states, so the deposits have an amount.
 DEMO_PARAMETERS = [
     # name, region prefix, from, value, what it stands for
@@ -54,6 +55,8 @@ DEMO_PARAMETERS = [
     ("wage_deposit_cap", "35", dt.date(2022, 1, 1), Decimal("5000000"), "福建省单个工程工资保证金存储上限 500 万元"),
     ("wage_deposit_exempt_below", "35", dt.date(2022, 1, 1), Decimal("4000000"),
      "福建省施工合同额 400 万元以下的工程免存工资保证金"),
+    ("wage_deposit_arrears_raise", "35", dt.date(2022, 1, 1), Decimal("0.5"),
+     "福建省：近两年发生拖欠农民工工资的施工总承包单位，存储比例提高 50%"),
 ]
 
 OTHER_CONTRACTOR = (make_uscc("91350500MA31K8R2X"), "泉州市恒安建设工程有限公司")

@@ -70,7 +70,9 @@ CYCLE_MAX_PARAM = "labour_cost_cycle_max_months"
 # Conclusions that mean no wages were owed after all: such a case is not arrears history.
 NOT_ARREARS = (Conclusion.NOT_ESTABLISHED, Conclusion.WITHDRAWN)
 
-DEPOSIT_PARAMS = ("wage_deposit_rate", "wage_deposit_min_rate", "wage_deposit_cap", "wage_deposit_exempt_below")
+DEPOSIT_PARAMS = ("wage_deposit_rate", "wage_deposit_min_rate", "wage_deposit_cap", "wage_deposit_exempt_below",
+                  "wage_deposit_arrears_raise")
+RATE_PLACES = Decimal("0.0001")  # WageDeposit.rate keeps four places
 
 PROJECT_FIELDS = ("name", "region_id", "address", "owner_name", "owner_uscc", "contractor_name", "contractor_uscc",
                   "contract_value", "labour_share", "disbursement_cycle_months", "contract_signed_on", "permit_on",
@@ -564,6 +566,17 @@ def deposit_assess(project: Project, *, on: dt.date | None = None) -> Assessment
     if floor is not None and rate < floor:
         rate = floor
         result.notes.append(N_("存储比例不得低于最低比例"))
+    if result.arrears_years:
+        # 65号 raises the rate after arrears in the previous two years, by a figure each province
+        # sets (wage_deposit_arrears_raise, 0.5 for +50 %); without it the plain rate stands and
+        # the assessment says the raise is still to be set, rather than guessing one.
+        raise_by = value["wage_deposit_arrears_raise"]
+        if raise_by is None:
+            result.missing.append("wage_deposit_arrears_raise")
+            result.notes.append(N_("近两年有欠薪记录，按规定应提高存储比例，但本地区未设定提高幅度，请核定"))
+        else:
+            rate = (rate * (1 + raise_by)).quantize(RATE_PLACES)
+            result.notes.append(N_("近两年有欠薪记录，存储比例按本地区规定幅度提高"))
     result.rate = rate
     amount = (project.contract_value * rate).quantize(CENT)
     cap = value["wage_deposit_cap"]
@@ -571,10 +584,6 @@ def deposit_assess(project: Project, *, on: dt.date | None = None) -> Assessment
         amount, result.capped = cap, True
         result.notes.append(N_("按单个工程存储上限存储"))
     result.amount = amount
-    if result.arrears_years:
-        # 65号 raises the rate after arrears in the previous two years, by a figure each province
-        # sets; no parameter holds that figure yet, so the assessment says so instead of guessing.
-        result.notes.append(N_("近两年有欠薪记录，按规定应提高存储比例，但本地区未设定提高幅度，请核定"))
     return result
 
 

@@ -239,14 +239,32 @@ def test_the_provincial_rate_with_floor_and_cap(p):
 
 
 def test_arrears_in_the_last_two_years_are_flagged_not_guessed(p):
-    """No parameter holds how much arrears raise the rate: the assessment keeps the rate and says
-    the figure must be set, rather than inventing one."""
+    """Until the province enters how much arrears raise the rate, the assessment keeps the plain
+    rate and names the missing figure, rather than inventing one."""
     project = make_project(contract_value=Decimal("8000000"))
     _set("wage_deposit_rate", "35", "0.015", p.admin)
     _arrears_case(year=timezone.localdate().year - 2)
     result = c.deposit_assess(project)
     assert result.rate == Decimal("0.015") and result.arrears_years == [timezone.localdate().year - 2]
-    assert any("提高" in note for note in result.notes)
+    assert result.missing == ["wage_deposit_arrears_raise"]
+    assert any("未设定提高幅度" in note for note in result.notes)
+
+
+def test_arrears_raise_the_rate_by_the_provinces_figure_before_the_cap(p):
+    project = make_project(contract_value=Decimal("8000000"))
+    _set("wage_deposit_rate", "35", "0.015", p.admin)
+    _set("wage_deposit_arrears_raise", "35", "0.5", p.admin)
+    assert c.deposit_assess(project).rate == Decimal("0.015")  # no arrears: the plain rate
+    _arrears_case(year=timezone.localdate().year - 1)
+    result = c.deposit_assess(project)
+    assert (result.rate, result.amount, result.missing) == (Decimal("0.0225"), Decimal("180000.00"), [])
+    _set("wage_deposit_cap", "35", "150000", p.admin)
+    result = c.deposit_assess(project)
+    assert (result.amount, result.capped) == (Decimal("150000"), True)
+    # Arrears three years ago no longer count.
+    ArrearsCase.objects.all().delete()
+    _arrears_case(year=timezone.localdate().year - 3)
+    assert c.deposit_assess(project).rate == Decimal("0.015")
 
 
 def test_deposit_movements_pay_out_top_up_and_return(p):
