@@ -243,6 +243,12 @@ class CaseMoveIn(Schema):
     note: str = Field("", max_length=2000)
 
 
+class CaseRecoveryOut(Schema):
+    amount: Decimal
+    method: Literal[tuple(Recovery.values)]  # type: ignore[valid-type]
+    on: dt.date
+
+
 class CaseWorkerOut(Schema):
     id: int
     name: str
@@ -250,9 +256,14 @@ class CaseWorkerOut(Schema):
     id_number: str = Field(..., description="Masked.")
     phone: str = Field(..., description="Masked.")
     amount_owed: Decimal
-    amount_recovered: Decimal
-    recovery: str
-    recovered_on: dt.date | None
+    amount_recovered: Decimal = Field(..., description="The sum of `recoveries`.")
+    recovery: str = Field(..., description="The means of the latest recovery.")
+    recovered_on: dt.date | None = Field(..., description="The date of the latest recovery.")
+    recoveries: list[CaseRecoveryOut] = Field(..., description="Each payment recovered, oldest first.")
+
+    @staticmethod
+    def resolve_recoveries(obj) -> list:
+        return list(obj.recoveries.all())
 
     @staticmethod
     def resolve_id_number(obj) -> str:
@@ -309,7 +320,7 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_workers(obj: ArrearsCase) -> list:
-        return list(obj.workers.all())
+        return list(obj.workers.prefetch_related("recoveries"))
 
     @staticmethod
     def resolve_events(obj: ArrearsCase) -> list:

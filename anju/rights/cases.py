@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -29,6 +29,7 @@ from anju.lib.versioning import lock_versioned, save_versioned
 from anju.rights import registrations as steps
 from anju.rights.models import (
     ArrearsCase,
+    CaseRecovery,
     CaseStatus,
     CaseWorker,
     Conclusion,
@@ -353,6 +354,8 @@ def case_record_recovery(*, actor, case: ArrearsCase, worker_row: CaseWorker | i
     before = row.amount_recovered
     row.amount_recovered, row.recovery, row.recovered_on = before + amount, method, on
     row.save(update_fields=["amount_recovered", "recovery", "recovered_on"])
+    CaseRecovery.objects.create(claim=row, amount=amount, method=method, on=on, recorded_at=timezone.now(),
+                                recorded_by=actor if getattr(actor, "pk", None) else None)
     save_versioned(case, [])
     case_event(case, "recovery", actor=actor, text=f"{row.name} {amount:,.2f}",
                data={"worker": row.pk, "amount": str(amount), "method": method, "on": on.isoformat()})
@@ -360,6 +363,15 @@ def case_record_recovery(*, actor, case: ArrearsCase, worker_row: CaseWorker | i
                  changes={"amount_recovered": (str(before), str(row.amount_recovered))},
                  detail={"case": case.number, "method": method, "on": on.isoformat()})
     return row
+
+
+def recovered_by_method(case_ids) -> list[tuple[str, str, Decimal]]:
+    """What was recovered for the complainants of these cases (a queryset or list of keys), by
+    means, in the order of the choices: (method, label, amount); means never used left out."""
+    rows = dict(CaseRecovery.objects.filter(claim__case_id__in=case_ids).order_by().values("method")
+                .annotate(total=Sum("amount")).values_list("method", "total"))
+    return [(value, label, Decimal(rows[value]).quantize(Decimal("0.01")))
+            for value, label in Recovery.choices if rows.get(value)]
 
 
 def _check_conclusion(case: ArrearsCase, conclusion: str, note: str) -> None:

@@ -397,6 +397,29 @@ class CaseWorker(_Identity):
         return self.name
 
 
+class CaseRecovery(models.Model):
+    """One payment recovered for a complainant: a worker may be paid in parts and by different
+    means (the employer part, the wage deposit the rest); CaseWorker.amount_recovered is their sum
+    and CaseWorker.recovery the latest means."""
+
+    claim = models.ForeignKey(CaseWorker, on_delete=models.CASCADE, related_name="recoveries")
+    amount = models.DecimalField(_("追回金额（元）"), **MONEY)
+    method = models.CharField(_("追回方式"), max_length=20, choices=Recovery.choices)
+    on = models.DateField(_("追回日期"))
+    recorded_at = models.DateTimeField(_("登记时间"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["on", "id"]
+        verbose_name = _("追回记录")
+        verbose_name_plural = _("追回记录")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="case_recovery_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.claim} {self.amount}"
+
+
 class CaseEvent(models.Model):
     case = models.ForeignKey(ArrearsCase, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("环节"), max_length=20)

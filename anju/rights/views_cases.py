@@ -97,6 +97,7 @@ def case_list(request):
         qs = qs.filter(status=status)
     totals = CaseWorker.objects.filter(case__in=qs.values("pk")).aggregate(owed=Sum("amount_owed"),
                                                                           recovered=Sum("amount_recovered"))
+    by_method = cases.recovered_by_method(qs.values("pk"))
     paginator = CappedPaginator(qs.order_by("-created_at", "-id"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = _rows(list(page.object_list))
@@ -113,7 +114,7 @@ def case_list(request):
     return render(request, "rights/case_list.html", {
         "nav": NAV, "form": form, "page": page, "paginator": paginator, "rows": rows, "status_links": status_links,
         "page_query": query.urlencode(), "owed": totals["owed"] or Decimal("0"),
-        "recovered": totals["recovered"] or Decimal("0"),
+        "recovered": totals["recovered"] or Decimal("0"), "by_method": by_method,
         "filtering": any(data.get(k) for k in ("status", "route", "region", "overdue")),
         "can_create": CasePolicy.can(user, "create"),
     })
@@ -310,7 +311,7 @@ def _action_forms(user, case, task, bound: dict) -> dict:
 
 def _detail(request, case, *, bound: dict | None = None, error: str = "", status: int = 200):
     user = request.user
-    workers = list(case.workers.all())
+    workers = list(case.workers.prefetch_related("recoveries"))
     task = cases.open_task(case)
     today = timezone.localdate()
     clocks = [{"task": t, "label": get_step(t.step).label, "late": t.state == TaskState.OPEN and t.due_on < today,
@@ -327,6 +328,7 @@ def _detail(request, case, *, bound: dict | None = None, error: str = "", status
     error = error or " ".join(stray)
     return render(request, "rights/case_detail.html", {
         "nav": NAV, "case": case, "workers": workers, "owed": owed, "recovered": recovered, "left": owed - recovered,
+        "by_method": cases.recovered_by_method([case.pk]),
         "clocks": clocks, "task": task, "events": events, "tickets": tickets, "forms": forms, "error": error,
         "region": region_name(case.region_id), "pause_basis": cases.PAUSABLE.get(case.route, ""),
         "project_url": _link("rights:project", case.project_id) if case.project_id else "",

@@ -203,3 +203,5 @@ def test_union_mediates_records_the_money_and_concludes(p):
     assert r.status_code == 200, r.content
     done = r.json()
     assert (done["status"], done["conclusion"], done["amount_recovered"]) == ("concluded", "paid_in_full", "21000.50")
+    assert [[(r["amount"], r["method"]) for r in w["recoveries"]] for w in done["workers"]] == [
+        [(w["amount_owed"], "employer")] for w in case["workers"]]

@@ -164,6 +164,51 @@ def test_recovery_adds_up_never_above_owed_and_conclusion_follows_the_amounts(p)
                                    on=today)
 
 
+def test_each_payment_keeps_its_own_means_and_the_case_sums_them_by_means(p):
+    """A worker paid part by the employer and the rest by the general contractor: both payments
+    stay, each with its means and date; the case and the list sum them by means."""
+    case = cases.case_accept(actor=p.inspector, case=_case(p.inspector, "inspection"))
+    li, wang = case.workers.order_by("id")
+    today = timezone.localdate()
+    cases.case_record_recovery(actor=p.inspector, case=case, worker_row=li, amount="5000", method="employer", on=today)
+    cases.case_record_recovery(actor=p.inspector, case=case, worker_row=li, amount="7000", method="general_contractor",
+                               on=today)
+    cases.case_record_recovery(actor=p.inspector, case=case, worker_row=wang, amount="3000", method="employer", on=today)
+    assert [(r.amount, r.method, r.recorded_by) for r in li.recoveries.all()] == [
+        (Decimal("5000.00"), "employer", p.inspector), (Decimal("7000.00"), "general_contractor", p.inspector)]
+    assert [(m, amount) for m, _label, amount in cases.recovered_by_method([case.pk])] == [
+        ("employer", Decimal("8000.00")), ("general_contractor", Decimal("7000.00"))]
+    with pytest.raises(RightsError):  # a refused payment leaves no row
+        cases.case_record_recovery(actor=p.inspector, case=case, worker_row=wang, amount="6000", method="employer",
+                                   on=today)
+    assert li.recoveries.count() + wang.recoveries.count() == 3
+
+
+def test_the_migration_fills_payments_from_the_case_events(p):
+    """Rights migration 0005 rebuilds one row per payment from the events; a sum no event
+    explains becomes one row with the latest means."""
+    import importlib
+
+    from django.apps import apps
+
+    from anju.rights.models import CaseRecovery
+
+    backfill = importlib.import_module("anju.rights.migrations.0005_case_recovery").backfill
+    case = cases.case_accept(actor=p.inspector, case=_case(p.inspector, "inspection"))
+    li, wang = case.workers.order_by("id")
+    today = timezone.localdate()
+    cases.case_record_recovery(actor=p.inspector, case=case, worker_row=li, amount="5000", method="employer", on=today)
+    cases.case_record_recovery(actor=p.inspector, case=case, worker_row=li, amount="2000", method="owner_advance",
+                               on=today)
+    type(wang).objects.filter(pk=wang.pk).update(amount_recovered=Decimal("800"), recovery="emergency_fund",
+                                                 recovered_on=today)
+    CaseRecovery.objects.all().delete()
+    backfill(apps, None)
+    assert sorted((r.claim_id, r.amount, r.method) for r in CaseRecovery.objects.all()) == [
+        (li.pk, Decimal("2000.00"), "owner_advance"), (li.pk, Decimal("5000.00"), "employer"),
+        (wang.pk, Decimal("800.00"), "emergency_fund")]
+
+
 def test_paid_from_the_wage_deposit_records_the_payout_on_the_project(p):
     project = make_project()
     deposit = WageDeposit.objects.create(project=project, rate=Decimal("0.015"), amount_due=Decimal("10000"))

@@ -99,8 +99,16 @@ def test_inspector_accepts_extends_recovers_and_concludes_on_the_page(client, p)
         "recovery-method": "employer", "recovery-on": today})
     assert above.status_code == 400 and "超过尚欠金额" in above.content.decode()
     assert client.post(reverse("rights:case_recovery", args=[case.pk]), {
-        "recovery-version": case.version, "recovery-worker": worker.pk, "recovery-amount": "12000",
+        "recovery-version": case.version, "recovery-worker": worker.pk, "recovery-amount": "9000",
         "recovery-method": "employer", "recovery-on": today}).status_code == 302
+    case.refresh_from_db()
+    assert client.post(reverse("rights:case_recovery", args=[case.pk]), {
+        "recovery-version": case.version, "recovery-worker": worker.pk, "recovery-amount": "3000",
+        "recovery-method": "owner_advance", "recovery-on": today}).status_code == 302
+    html = client.get(url).content.decode()
+    assert "用人单位支付 9000.00" in html and "建设单位垫付 3000.00" in html  # both payments, each with its means
+    listed = client.get(reverse("rights:cases")).content.decode()
+    assert 'data-testid="total-by-method"' in listed and 'data-method="owner_advance"' in listed
     case.refresh_from_db()
     done = client.post(reverse("rights:case_conclude", args=[case.pk]), {
         "conclude-version": case.version, "conclude-conclusion": "paid_in_full", "conclude-note": ""})
