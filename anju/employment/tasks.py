@@ -3,6 +3,10 @@
 Posting imports (anju.employment.imports): one task checks every row and, when all pass, writes
 the postings, inside `workflow.jobs.job_running`; a failed job's upload is deleted (it holds
 contact phone numbers in clear).
+
+After a ledger workbook import (which writes in bulk, without the per-worker signal), the seekers
+it made stale or that it added are indexed by `index_stale_seekers`, so matching sees them within
+minutes instead of at the next hourly `anju index-seekers`.
 """
 
 from __future__ import annotations
@@ -26,3 +30,10 @@ def import_postings(job_id: int) -> None:
     job = PostingImport.objects.filter(pk=job_id).exclude(stored_name="").first()
     if job is not None and job.status == PostingImport.FAILED:
         uploads.delete_upload(job)
+
+
+@task()
+def index_stale_seekers() -> None:
+    from anju.employment import seekers
+
+    seekers.refresh_all(everyone=False)

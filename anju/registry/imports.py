@@ -49,6 +49,7 @@ from anju.registry.services import (
     set_identifiers,
     timeline_events_for_changes,
 )
+from anju.registry.signals import ledger_imported
 from anju.registry.validation import (
     WORKER_MODEL_FIELDS,
     Problem,
@@ -573,6 +574,9 @@ def ledger_import(*, actor, plan: ImportPlan, filename: str = "", job_id: int | 
     _finish(plan, batch, filename=filename, job_id=job_id)
     if progress:
         progress(writes, writes)
+    written = len(plan.workers.create) + len(plan.workers.update)
+    if written:
+        transaction.on_commit(lambda: ledger_imported.send(sender=Worker, written=written))
     return plan.summary
 
 

@@ -57,6 +57,31 @@ def test_a_ledger_edit_refreshes_the_seeker(django_capture_on_commit_callbacks):
     assert not Seeker.objects.get(pk=w.pk).active
 
 
+def test_a_ledger_import_indexes_the_seekers_it_adds_or_changes(tmp_path, django_capture_on_commit_callbacks):
+    """The workbook import writes in bulk (no per-worker signal): once it commits it enqueues
+    index_stale_seekers, which makes the new seekers and re-reads the changed ones."""
+    from django_tasks_db.models import DBTaskResult
+
+    from anju.employment.tasks import index_stale_seekers
+    from anju.registry.imports import ledger_import, plan_import
+    from anju.registry.models import Worker
+    from anju.registry.tests.workbook_data import worker_row, write_xlsx
+    from anju.registry.workbook import read_workbook
+
+    county = UserFactory(username="s-county", role=Role.COUNTY_OFFICER, jurisdiction="350581")
+    rows = [worker_row(i, 就业状态="失业", 求职意向工种="烧焊") for i in range(3)]
+    path = write_xlsx(tmp_path / "ledger.xlsx", rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger_import(actor=county, plan=plan_import(read_workbook(path), actor=county))
+    assert DBTaskResult.objects.filter(task_path__endswith="index_stale_seekers").count() == 1
+    assert not Seeker.objects.exists()  # not yet: the task runs in the worker
+    index_stale_seekers.call()
+    ids = list(Worker.objects.values_list("pk", flat=True))
+    assert len(ids) == 3
+    assert sorted(Seeker.objects.values_list("pk", flat=True)) == sorted(ids)
+    assert all(Seeker.objects.get(pk=pk).occupation.key == "welder" for pk in ids)
+
+
 def test_an_employed_worker_gets_no_seeker_until_asked():
     w = make_worker(residence=TOWN, desired_occupation="电工", employment_status="employed")
     assert not Seeker.objects.filter(pk=w.pk).exists()
