@@ -278,12 +278,10 @@ def _month_end(month: dt.date) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-@transaction.atomic
-def attendance_record(*, actor, assignment: PostAssignment, month: dt.date, days_required: int, days_present: int,
-                      subsidy_due: Decimal | None = None, note: str = "") -> PostAttendance:
-    """One month's attendance and the subsidy due for it (once per month; months of the placement,
-    not in the future)."""
-    locked = _lock(actor, assignment)
+def _attendance_values(locked: PostAssignment, month, days_required, days_present, subsidy_due, note: str,
+                       ) -> tuple[dt.date, int, int, Decimal, Decimal, str]:
+    """The month (its first day), the days, the subsidy due and the one computed from the days,
+    and the note, checked against the placement: refused with the field when wrong."""
     if not isinstance(month, dt.date):
         raise EmploymentError(N_("请选择月份。"), "month")
     month = month.replace(day=1)
@@ -309,8 +307,6 @@ def attendance_record(*, actor, assignment: PostAssignment, month: dt.date, days
     if present > required:
         raise EmploymentError(N_("实际出勤天数（%(present)s）不能多于应出勤天数（%(required)s）。"), "days_present",
                               params={"present": present, "required": required})
-    if locked.attendance.filter(month=month).exists():
-        raise EmploymentError(N_("%(month)s的考勤已登记。"), "month", code="duplicate", params={"month": f"{month:%Y-%m}"})
     computed = subsidy_for(locked.monthly_subsidy, required, present)
     note = (note or "").strip()[:200]
     due = computed
@@ -327,6 +323,19 @@ def attendance_record(*, actor, assignment: PostAssignment, month: dt.date, days
         if due != computed and not note:
             raise EmploymentError(N_("应发补贴与按出勤计算的 %(amount)s 元不同，请在备注中说明原因。"), "note",
                                   params={"amount": f"{computed:f}"})
+    return month, required, present, due, computed, note
+
+
+@transaction.atomic
+def attendance_record(*, actor, assignment: PostAssignment, month: dt.date, days_required: int, days_present: int,
+                      subsidy_due: Decimal | None = None, note: str = "") -> PostAttendance:
+    """One month's attendance and the subsidy due for it (once per month; months of the placement,
+    not in the future). A month recorded wrongly is corrected by `attendance_correct`."""
+    locked = _lock(actor, assignment)
+    month, required, present, due, computed, note = _attendance_values(locked, month, days_required, days_present,
+                                                                       subsidy_due, note)
+    if locked.attendance.filter(month=month).exists():
+        raise EmploymentError(N_("%(month)s的考勤已登记。"), "month", code="duplicate", params={"month": f"{month:%Y-%m}"})
     try:
         with transaction.atomic():
             row = PostAttendance.objects.create(assignment=locked, month=month, days_required=required,
@@ -341,10 +350,47 @@ def attendance_record(*, actor, assignment: PostAssignment, month: dt.date, days
 
 
 @transaction.atomic
+def attendance_correct(*, actor, assignment: PostAssignment, month: dt.date, days_required: int, days_present: int,
+                       reason: str, subsidy_due: Decimal | None = None) -> PostAttendance:
+    """Correct a month already recorded (the same checks as recording it), with the reason, which
+    becomes the row's note; the audit keeps what it said before."""
+    locked = _lock(actor, assignment)
+    reason = (reason or "").strip()
+    if not reason:
+        raise EmploymentError(N_("请填写更正原因。"), "note")
+    month, required, present, due, computed, reason = _attendance_values(locked, month, days_required, days_present,
+                                                                         subsidy_due, reason)
+    row = PostAttendance.objects.select_for_update().filter(assignment=locked, month=month).first()
+    if row is None:
+        raise EmploymentError(N_("%(month)s还没有考勤记录，无需更正。"), "month", code="missing",
+                              params={"month": f"{month:%Y-%m}"})
+    before = {"days_required": row.days_required, "days_present": row.days_present,
+              "subsidy_due": str(row.subsidy_due), "note": row.note}
+    row.days_required, row.days_present, row.subsidy_due, row.note = required, present, due, reason
+    row.recorded_by = actor
+    after = {"days_required": required, "days_present": present, "subsidy_due": str(due), "note": reason}
+    if after == before:
+        raise EmploymentError(N_("更正后的考勤与原记录相同。"), "days_present", code="unchanged")
+    row.save()
+    audit_record(actor=actor, action=Action.UPDATE, obj=row, region_code=locked.region_code,
+                 changes={k: (before[k], after[k]) for k in before if before[k] != after[k]},
+                 detail={"placement": locked.pk, "month": f"{month:%Y-%m}", "computed": str(computed),
+                         "correction": True})
+    return row
+
+
+@transaction.atomic
 def assignment_end(*, actor, assignment: PostAssignment, end_date: dt.date, reason: str,
-                   expected_version: int | None = None) -> PostAssignment:
-    """The holder leaves the post: the placement and its Hire end on that day, and a filled post
-    has a place again."""
+                   expected_version: int | None = None, status_after: str = "") -> PostAssignment:
+    """The holder leaves the post: the placement and its Hire end on that day, a filled post has
+    a place again, and the worker's employment status in the ledger becomes `status_after` (one of
+    the ledger's statuses; empty leaves it as it is, e.g. when they have another job on record)."""
+    from anju.registry.choices import EmploymentStatus
+    from anju.registry.models import Worker
+    from anju.registry.services import worker_update
+
+    if status_after and status_after not in EmploymentStatus.values:
+        raise EmploymentError(N_("请选择离岗后的就业状态。"), "status_after")
     locked = _lock(actor, assignment, expected_version)
     if locked.status != AssignmentStatus.ACTIVE:
         raise EmploymentError(N_("该安置已离岗。"), code="state")
@@ -372,9 +418,13 @@ def assignment_end(*, actor, assignment: PostAssignment, end_date: dt.date, reas
                  data={"title": locked.posting.title, "ended": end_date.isoformat(), "reason": reason[:200],
                        "placement": locked.pk})
     _reopen_posting(locked.posting_id)
+    worker = Worker.objects.get(pk=locked.worker_id)
+    if status_after and worker.employment_status != status_after:
+        worker_update(actor=actor, worker=worker, data={"employment_status": status_after}, kind="status",
+                      authorised=True)
     audit_record(actor=actor, action=Action.UPDATE, obj=locked, region_code=locked.region_code,
                  changes={"status": (AssignmentStatus.ACTIVE, AssignmentStatus.ENDED)},
-                 detail={"end_date": end_date.isoformat(), "reason": reason[:200]})
+                 detail={"end_date": end_date.isoformat(), "reason": reason[:200], "status_after": status_after})
     return locked
 
 

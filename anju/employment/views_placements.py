@@ -29,6 +29,7 @@ from anju.lib.paginators import CappedPaginator
 from anju.lib.versioning import VersionConflict
 from anju.regions.codes import clean_prefix
 from anju.regions.selectors import region_name
+from anju.registry.choices import EmploymentStatus
 from anju.registry.permissions import WorkerPolicy
 from anju.registry.selectors import search_workers, workers_for_user
 
@@ -87,6 +88,8 @@ class AttendanceForm(forms.Form):
                                      max_value=Decimal("99999999"), decimal_places=2, widget=_MONEY,
                                      help_text=gettext_lazy("留空按出勤折算；填写较低金额须在备注中说明。"))
     note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=200, widget=forms.TextInput(attrs=_TEXT))
+    # Set when the form corrects a month already recorded (the note is then the reason, required).
+    correct = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_month(self):
         raw = self.cleaned_data["month"].strip()
@@ -100,6 +103,10 @@ class EndForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     end_date = forms.DateField(label=gettext_lazy("离岗日期"), widget=_DATE)
     reason = forms.CharField(label=gettext_lazy("离岗原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+    status_after = forms.ChoiceField(
+        label=gettext_lazy("离岗后就业状态"), required=False,
+        choices=[("", gettext_lazy("不变更"))] + EmploymentStatus.choices, widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=gettext_lazy("写入台账；已另行就业的选“就业”，尚未找到工作的选“失业”。"))
 
 
 # The list ------------------------------------------------------------------------------------------
@@ -157,12 +164,28 @@ def _detail(request, placement, *, attendance_form=None, end_form=None, status: 
     can_change = PlacementPolicy.can_on(user, "change", placement)
     active = placement.status == AssignmentStatus.ACTIVE
     attendance = list(placement.attendance.select_related("recorded_by").order_by("-month"))
+    correcting = None
     if attendance_form is None and can_change:
-        last = today.replace(day=1) - dt.timedelta(days=1)
-        month = last if last >= placement.start_date.replace(day=1) else today
-        attendance_form = AttendanceForm(initial={"month": f"{month:%Y-%m}", "days_required": 22, "days_present": 22})
+        wanted = request.GET.get("correct", "")
+        correcting = next((a for a in attendance if f"{a.month:%Y-%m}" == wanted), None)
+        if correcting is not None:
+            attendance_form = AttendanceForm(initial={
+                "month": wanted, "days_required": correcting.days_required, "days_present": correcting.days_present,
+                # Blank (computed from the days) unless the month was recorded at another amount:
+                # a pre-filled amount would survive a change of the days unnoticed.
+                "subsidy_due": None if correcting.subsidy_due == placements.subsidy_for(
+                    placement.monthly_subsidy, correcting.days_required, correcting.days_present)
+                else correcting.subsidy_due, "note": "", "correct": True})
+        else:
+            last = today.replace(day=1) - dt.timedelta(days=1)
+            month = last if last >= placement.start_date.replace(day=1) else today
+            attendance_form = AttendanceForm(initial={"month": f"{month:%Y-%m}", "days_required": 22,
+                                                      "days_present": 22})
+    elif attendance_form is not None and attendance_form.is_bound and attendance_form.data.get("correct") in ("True", "on", "1"):
+        correcting = True
     if end_form is None and can_change and active:
-        end_form = EndForm(initial={"version": placement.version, "end_date": today})
+        end_form = EndForm(initial={"version": placement.version, "end_date": today,
+                                    "status_after": EmploymentStatus.UNEMPLOYED})
     return render(request, "employment/placement_detail.html", {
         "nav": NAV, "placement": placement, "posting": placement.posting, "worker": placement.worker,
         "worker_visible": WorkerPolicy.can_on(user, "view", placement.worker),
@@ -171,6 +194,7 @@ def _detail(request, placement, *, attendance_form=None, end_form=None, status: 
         "total_due": sum((a.subsidy_due for a in attendance), Decimal("0")),
         "can_change": can_change, "active": active,
         "attendance_form": attendance_form if can_change else None, "end_form": end_form if can_change and active else None,
+        "correcting": correcting,
         "rule_check": placement.rule_check or [],
     }, status=status)
 
@@ -195,14 +219,20 @@ def attendance_add(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            row = placements.attendance_record(actor=request.user, assignment=placement, month=d["month"],
-                                               days_required=d["days_required"], days_present=d["days_present"],
-                                               subsidy_due=d["subsidy_due"], note=d["note"])
+            if d["correct"]:
+                row = placements.attendance_correct(actor=request.user, assignment=placement, month=d["month"],
+                                                    days_required=d["days_required"], days_present=d["days_present"],
+                                                    subsidy_due=d["subsidy_due"], reason=d["note"])
+            else:
+                row = placements.attendance_record(actor=request.user, assignment=placement, month=d["month"],
+                                                   days_required=d["days_required"], days_present=d["days_present"],
+                                                   subsidy_due=d["subsidy_due"], note=d["note"])
         except AnjuError as exc:
             _add_error(form, exc)
         else:
-            messages.success(request, _("已登记 %(month)s 考勤，应发补贴 %(amount)s 元。") % {
-                "month": f"{row.month:%Y-%m}", "amount": f"{row.subsidy_due:f}"})
+            text = _("已更正 %(month)s 考勤，应发补贴 %(amount)s 元。") if d["correct"] else _(
+                "已登记 %(month)s 考勤，应发补贴 %(amount)s 元。")
+            messages.success(request, text % {"month": f"{row.month:%Y-%m}", "amount": f"{row.subsidy_due:f}"})
             return redirect("employment:placement", pk=placement.pk)
     return _detail(request, placement, attendance_form=form, status=400)
 
@@ -216,10 +246,12 @@ def placement_end(request, pk):
         d = form.cleaned_data
         try:
             placements.assignment_end(actor=request.user, assignment=placement, end_date=d["end_date"],
-                                      reason=d["reason"], expected_version=d["version"])
+                                      reason=d["reason"], expected_version=d["version"],
+                                      status_after=d["status_after"])
         except VersionConflict as exc:
             placement = placements.get_placement_for_user(request.user, pk)
-            form = EndForm(initial={"version": placement.version, "end_date": d["end_date"], "reason": d["reason"]})
+            form = EndForm(initial={"version": placement.version, "end_date": d["end_date"], "reason": d["reason"],
+                                    "status_after": d["status_after"]})
             form.add_error(None, _("%(reason)s 页面已显示最新情况，请核对后再操作。") % {"reason": exc.text()})
             return _detail(request, placement, end_form=form, status=409)
         except AnjuError as exc:

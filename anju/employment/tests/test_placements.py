@@ -249,6 +249,52 @@ def test_end_closes_the_hire_and_refuses_months_after(people):
     assert JobPosting.objects.get(pk=posting.pk).status == PostingStatus.PUBLISHED
 
 
+def test_a_recorded_month_is_corrected_with_a_reason_and_the_audit_keeps_the_old_figures(people, placed):
+    placements.attendance_record(actor=people.town, assignment=placed, month=dt.date(2022, 6, 1), days_required=22,
+                                 days_present=22)
+    with pytest.raises(EmploymentError) as caught:  # no reason
+        placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 6, 1),
+                                      days_required=22, days_present=11, reason=" ")
+    assert caught.value.field == "note"
+    with pytest.raises(EmploymentError) as caught:  # the same checks as recording
+        placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 6, 1),
+                                      days_required=22, days_present=23, reason="录错")
+    assert caught.value.field == "days_present"
+    with pytest.raises(EmploymentError) as caught:  # nothing to correct
+        placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 7, 1),
+                                      days_required=22, days_present=11, reason="录错")
+    assert caught.value.code == "missing"
+    with pytest.raises(EmploymentError):  # another town's officer
+        placements.attendance_correct(actor=people.town2, assignment=placed, month=dt.date(2022, 6, 1),
+                                      days_required=22, days_present=11, reason="录错")
+    row = placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 6, 15),
+                                        days_required=22, days_present=11, reason="实际出勤 11 天，原登记有误")
+    assert (row.days_present, row.subsidy_due, row.note) == (11, Decimal("400.00"), "实际出勤 11 天，原登记有误")
+    assert PostAttendance.objects.count() == 1
+    event = AuditEvent.objects.filter(object_type__icontains="postattendance", action="update").get()
+    assert event.changes["days_present"] == [22, 11] and event.changes["subsidy_due"] == ["800.00", "400.00"]
+    with pytest.raises(EmploymentError) as caught:
+        placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 6, 1),
+                                      days_required=22, days_present=11, reason="实际出勤 11 天，原登记有误")
+    assert caught.value.code == "unchanged"
+
+
+def test_leaving_the_post_sets_the_status_chosen_in_the_ledger(people):
+    posting = welfare_posting(village(), headcount=2)
+    placement = placements.assignment_create(actor=people.town, posting=posting, worker=poor_worker(), data=terms())
+    assert Worker.objects.get(pk=placement.worker_id).employment_status == EmploymentStatus.EMPLOYED
+    with pytest.raises(EmploymentError) as caught:
+        placements.assignment_end(actor=people.town, assignment=placement, end_date=dt.date(2022, 9, 30),
+                                  reason="合同期满", status_after="retired")
+    assert caught.value.field == "status_after"
+    placements.assignment_end(actor=people.town, assignment=placement, end_date=dt.date(2022, 9, 30),
+                              reason="合同期满", status_after=EmploymentStatus.UNEMPLOYED)
+    assert Worker.objects.get(pk=placement.worker_id).employment_status == EmploymentStatus.UNEMPLOYED
+    other = placements.assignment_create(actor=people.town, posting=posting, worker=poor_worker("赵六"), data=terms())
+    placements.assignment_end(actor=people.town, assignment=other, end_date=dt.date(2022, 9, 30), reason="另有工作")
+    assert Worker.objects.get(pk=other.worker_id).employment_status == EmploymentStatus.EMPLOYED  # left as it was
+
+
 def test_tenure_and_insurance_expiry():
     p = PostAssignment(start_date=dt.date(2024, 1, 31), status=AssignmentStatus.ACTIVE,
                        insured_until=dt.date(2025, 1, 20))
@@ -344,11 +390,22 @@ def test_pages_place_record_attendance_and_end(client, people):
     body = listing.content.decode()
     assert listing.status_code == 200 and f'data-pk="{placement.pk}"' in body
     assert 'data-testid="insurance-expiring"' in body  # insured until 2023-05-31, long past
+    # A month recorded wrongly: 更正 opens the form on it; the reason is required.
+    detail = client.get(reverse("employment:placement", args=[placement.pk]), {"correct": "2022-06"}).content.decode()
+    assert 'data-testid="correcting"' in detail and 'value="11"' in detail
+    no_reason = client.post(attend, {"month": "2022-06", "days_required": "22", "days_present": "20", "correct": "True"})
+    assert no_reason.status_code == 400 and "请填写更正原因" in no_reason.content.decode()
+    assert 'data-testid="correcting"' in no_reason.content.decode()
+    fixed = client.post(attend, {"month": "2022-06", "days_required": "22", "days_present": "20", "correct": "True",
+                                 "note": "补录请假条后重新核定"})
+    assert fixed.status_code == 302 and PostAttendance.objects.get().subsidy_due == Decimal("727.27")
     end = client.post(reverse("employment:placement_end", args=[placement.pk]),
-                      {"version": placement.version, "end_date": "2022-12-31", "reason": "合同期满"})
+                      {"version": placement.version, "end_date": "2022-12-31", "reason": "合同期满",
+                       "status_after": "unemployed"})
     assert end.status_code == 302
     placement.refresh_from_db()
     assert placement.status == AssignmentStatus.ENDED
+    assert Worker.objects.get(pk=worker.pk).employment_status == EmploymentStatus.UNEMPLOYED
     assert client.get(reverse("employment:placements"), {"status": "active"}).content.decode().count(
         'data-testid="placement-row"') == 0
 
