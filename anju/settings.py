@@ -191,6 +191,7 @@ SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["anju.formats"]  # ISO dates first in forms (anju/formats/zh_Hans)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

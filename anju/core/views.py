@@ -2,15 +2,31 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from anju.core.dashboard import dashboard
 from anju.regions.codes import clean_prefix
+from anju.registry.permissions import WorkerPolicy
+
+
+def _organisation_home(user) -> str:
+    """Where an account that may not read the ledger starts: an employer user at its postings, a
+    contractor user at its projects (the ledger dashboard would be all zeros linking to 403)."""
+    from anju.rights.templatetags.rights_tabs import first_tab_url
+
+    if user.role == "employer_user":
+        return reverse("employment:postings")
+    return first_tab_url(user) or ""
 
 
 @login_required
 def home(request):
+    if not WorkerPolicy.can(request.user, "view"):
+        target = _organisation_home(request.user)
+        if target:
+            return redirect(target)
     region = request.GET.get("region", "")
     if clean_prefix(region) is None:
         # Ignored (the whole jurisdiction is shown), but not silently.

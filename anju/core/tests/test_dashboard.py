@@ -45,3 +45,30 @@ def test_home_page_renders_and_is_empty_friendly(client, personas):
     response = client.get(reverse("core:home"))
     assert response.status_code == 200 and "辖区内暂无台账人员" in response.content.decode()
     assert client.get(reverse("core:home"), {"region": "zzz"}).status_code == 200
+
+
+def test_the_menu_offers_only_what_the_role_may_open_and_organisations_start_at_their_work(client, db):
+    """A contractor user saw 台账, 政策, 政策文件 and 督办统计 in the menu and a dashboard of ledger
+    counters, all 403; a town officer saw 督办统计, also 403."""
+    from anju.accounts.models import Role
+    from anju.accounts.tests.factories import UserFactory, organisation_user
+    from anju.rights.tests.factories import CONTRACTOR_USCC
+
+    contractor = organisation_user("m-contractor", Role.CONTRACTOR_USER, CONTRACTOR_USCC)
+    employer = organisation_user("m-employer", Role.EMPLOYER_USER, "91350581MA2XXXXX1T")
+    town = UserFactory(username="m-town", role=Role.TOWN_OFFICER, jurisdiction="350581001")
+    county = UserFactory(username="m-county", role=Role.COUNTY_OFFICER, jurisdiction="350581")
+    client.force_login(contractor)
+    home = client.get(reverse("core:home"))
+    assert home.status_code == 302 and home["Location"] == reverse("rights:projects")
+    page = client.get(home["Location"]).content.decode()
+    for url in (reverse("registry:worker_list"), reverse("policies:policy_list"), reverse("policies:document_list"),
+                reverse("workflow:supervise")):
+        assert f'href="{url}"' not in page, url
+    client.force_login(employer)
+    assert client.get(reverse("core:home"))["Location"] == reverse("employment:postings")
+    client.force_login(town)
+    page = client.get(reverse("core:home")).content.decode()
+    assert 'data-testid="nav-supervise"' not in page and f'href="{reverse("registry:worker_list")}"' in page
+    client.force_login(county)
+    assert 'data-testid="nav-supervise"' in client.get(reverse("core:home")).content.decode()

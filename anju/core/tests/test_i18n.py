@@ -162,3 +162,22 @@ def test_table_pagination_is_translated(language, previous, next_):
     assert previous in html and next_ in html
     assert 'href="?page=1"' in html and 'href="?page=3"' in html
     assert "previous" not in html.replace('class="previous', "") and "next »" not in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_prefilled_date_box_is_written_in_iso_in_every_language(language):
+    """`<input type="date">` takes only YYYY-MM-DD: Django's Chinese input format (2026/12/08)
+    left the box empty, and saving a posting without retyping its dates lost them."""
+    import datetime as dt
+
+    from django import forms
+
+    class DateForm(forms.Form):
+        day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        at = forms.DateTimeField(widget=forms.DateTimeInput())
+
+    with translation.override(language):
+        html = str(DateForm(initial={"day": dt.date(2026, 12, 8), "at": dt.datetime(2026, 12, 8, 9, 30)}))
+        assert 'value="2026-12-08"' in html and 'value="2026-12-08 09:30' in html
+        slashes = "2026/12/08" if language == "zh-hans" else "2026-12-08"  # Chinese slashes still read
+        assert DateForm({"day": slashes, "at": "2026-12-08 09:30"}).is_valid()
