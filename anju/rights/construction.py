@@ -733,12 +733,20 @@ def deposit_state(project: Project) -> dict[str, Any]:
 
 
 # The rights notice board (art. 34) -----------------------------------------------------------
-def notice_board(project: Project, *, on: dt.date | None = None) -> dict[str, Any]:
+def notice_board(project: Project, *, on: dt.date | None = None, printed_by=None) -> dict[str, Any]:
     """What the site's rights notice board shows. Figures not entered stay None (the board says
-    未录入) rather than a guess."""
+    未录入) rather than a guess. The payroll supervisor's phone is there for the workers to call:
+    the sheet printed for the site (`printed_by`, the user printing it) shows it in full, and that
+    reveal is audited; on screen it stays masked."""
+    from anju.lib import crypto
     from anju.rights.models import PayrollSheet
 
     on = on or today()
+    phone = project.supervisor_phone_masked
+    if printed_by is not None and project.supervisor_phone_enc:
+        phone = crypto.decrypt(project.supervisor_phone_enc)
+        audit_record(actor=printed_by, action=Action.REVEAL, obj=project, region_code=project.region_id,
+                     detail={"field": "supervisor_phone", "purpose": "notice_board"})
     min_wage, _prefix = resolve("min_wage_monthly", project.region_id, on)
     last_sheet = PayrollSheet.objects.filter(project=project).order_by("-month", "-id").first()
     county = project.region_id[:6].ljust(12, "0")
@@ -748,7 +756,7 @@ def notice_board(project: Project, *, on: dt.date | None = None) -> dict[str, An
         "contractor": project.contractor_name,
         "subcontractors": list(project.subcontractors.order_by("id")),
         "supervisor": project.supervisor_name,
-        "supervisor_phone": project.supervisor_phone_masked,
+        "supervisor_phone": phone,
         "min_wage": min_wage,
         "pay_day": last_sheet.pay_date.day if last_sheet else None,
         "hotline": hotline_number(project.region_id, on),

@@ -440,5 +440,5 @@ def notice_board_posted(request, pk):
 @require_GET
 def notice_board(request, pk):
     project = construction.get_project_for_user(request.user, pk)
-    return render(request, "rights/notice_board.html", {"nav": NAV, "project": project,
-                                                        "board": construction.notice_board(project)})
+    return render(request, "rights/notice_board.html", {
+        "nav": NAV, "project": project, "board": construction.notice_board(project, printed_by=request.user)})

@@ -60,7 +60,7 @@ def test_the_list_shows_each_persona_its_own_cases_with_totals(client, p, django
         page = client.get(reverse("rights:cases"))
     html = page.content.decode()
     assert page.status_code == 200 and html.count('data-testid="case-row"') == 2
-    assert "24000.00" in html  # the total owed
+    assert "24,000.00" in html  # the total owed
     overdue = client.get(reverse("rights:cases"), {"overdue": "on"}).content.decode()
     assert overdue.count('data-testid="case-row"') == 1 and late.number in overdue and "已超期" in overdue
     assert client.get(reverse("rights:cases"), {"route": "mediation"}).content.decode().count('data-testid="case-row"') == 0
@@ -106,7 +106,7 @@ def test_inspector_accepts_extends_recovers_and_concludes_on_the_page(client, p)
         "recovery-version": case.version, "recovery-worker": worker.pk, "recovery-amount": "3000",
         "recovery-method": "owner_advance", "recovery-on": today}).status_code == 302
     html = client.get(url).content.decode()
-    assert "用人单位支付 9000.00" in html and "建设单位垫付 3000.00" in html  # both payments, each with its means
+    assert "用人单位支付 9,000.00" in html and "建设单位垫付 3,000.00" in html  # both payments, each with its means
     listed = client.get(reverse("rights:cases")).content.decode()
     assert 'data-testid="total-by-method"' in listed and 'data-method="owner_advance"' in listed
     case.refresh_from_db()

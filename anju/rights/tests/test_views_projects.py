@@ -118,6 +118,37 @@ def test_every_section_renders(client, world, django_assert_max_num_queries):
     assert "88712565" in board and "12333" in board and "12348" in board and "未录入" in board
 
 
+def test_printed_board_shows_the_supervisors_phone_in_full_audited_and_figures_plainly(client, world):
+    """The board is for workers to call the payroll supervisor: the printed sheet shows the
+    number (each opening audited as a reveal); the project tab keeps it masked. Money and the
+    minimum wage read as people write them (2,030, not 2030.0000); the deposit rate as 1.5%."""
+    from anju.audit.models import AuditEvent
+
+    p, mine, _theirs, _entry = world
+    Project.objects.filter(pk=mine.pk).update(supervisor_name="陈志强", **c._supervisor_phone("13906661688"))
+    _set_parameter(p, "min_wage_monthly", "35", "2030")
+    _set_parameter(p, "wage_deposit_rate", "35", "0.015")
+    client.force_login(p.inspector)
+    tab = client.get(reverse("rights:project", args=[mine.pk]), {"section": "board"}).content.decode()
+    assert "13906661688" not in tab and "139****1688" in tab
+    board = client.get(reverse("rights:notice_board", args=[mine.pk])).content.decode()
+    assert "13906661688" in board and "每月 2,030 元" in board and 'data-print' in board
+    assert AuditEvent.objects.filter(action="reveal", object_type__icontains="project", object_id=str(mine.pk),
+                                     actor=p.inspector).count() == 1
+    deposit = client.get(reverse("rights:project", args=[mine.pk]), {"section": "deposit"}).content.decode()
+    assert "存储比例 1.5%" in deposit and "应存 120,000.00 元" in deposit
+
+
+def _set_parameter(p, name, prefix, value):
+    from anju.params.models import Parameter
+    from anju.params.services import parameter_set
+
+    Parameter.objects.get_or_create(name=name, defaults={"type": "money", "label_zh": name, "label_en": name})
+
+    parameter_set(actor=p.admin, name=name, region_prefix=prefix, valid_from=dt.date(2021, 1, 1),
+                  value=Decimal(value), source="测试")
+
+
 def test_project_new_and_edit(client, world):
     p, mine, _theirs, _entry = world
     client.force_login(p.inspector)
