@@ -90,12 +90,12 @@ PROJECTS = [
     ProjectSpec("SS-2026-JZ-001", "湖滨街道城东安置房二期工程", "350581001000", "68000000", 48, signed=220),
     ProjectSpec("SS-2026-JZ-002", "凤里街道商业综合体（一标段）", "350581002000", "52000000", 36, signed=210,
                 cash_month=2, unsettled=1),
-    ProjectSpec("SS-2026-JZ-003", "宝盖镇标准厂房建设工程", "350581100000", "18600000", 22, signed=56, months=1,
+    ProjectSpec("SS-2026-JZ-003", "宝盖镇标准厂房建设工程", "350581101000", "18600000", 22, signed=56, months=1,
                 account=False, deposit=False),
-    ProjectSpec("SS-2026-JZ-004", "灵秀镇中心小学扩建工程", "350581102000", "26500000", 30, signed=200, own=False,
+    ProjectSpec("SS-2026-JZ-004", "灵秀镇中心小学扩建工程", "350581100000", "26500000", 30, signed=200, own=False,
                 notice_board=False),
-    ProjectSpec("SS-2026-JZ-005", "蚶江镇滨海大道改造工程", "350581103000", "41000000", 40, signed=190),
-    ProjectSpec("SS-2026-JZ-006", "祥芝镇污水处理厂提标改造工程", "350581104000", "15800000", 25, signed=300,
+    ProjectSpec("SS-2026-JZ-005", "蚶江镇滨海大道改造工程", "350581102000", "41000000", 40, signed=190),
+    ProjectSpec("SS-2026-JZ-006", "祥芝镇污水处理厂提标改造工程", "350581103000", "15800000", 25, signed=300,
                 completed=40),
 ]
 
