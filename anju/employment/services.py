@@ -516,26 +516,35 @@ def referral_advance(*, actor, referral: Referral, status: str, reason: str = ""
             raise EmploymentError(N_("请填写入职日期。"), "start_date")
         if months is None or months == "":
             raise EmploymentError(N_("请填写劳动合同期限（月）。"), "contract_months")
-        if posting.employer_id is None:
+        # An odd job for a household or a small boss without a credit code is flexible work, not
+        # a labour contract: it is recorded as taken, with no Hire (the hiring subsidies need an
+        # employer, so they never applied). Any other kind needs its employer for the Hire.
+        casual = posting.employer_id is None and posting.kind == PostingKind.ODD_JOB
+        if posting.employer_id is None and not casual:
             raise EmploymentError(N_("该岗位未关联用人单位，不能登记用工；请先为岗位选择用人单位。"), code="no_employer")
         if start > _today() + dt.timedelta(days=366):
             raise EmploymentError(N_("入职日期不能晚于一年以后。"), "start_date")
-        record = Hire.objects.create(
-            worker=locked.worker, employer=posting.employer, start_date=start, contract_months=int(months),
-            pension_insured=bool(hire.get("pension_insured")), medical_insured=bool(hire.get("medical_insured")),
-            unemployment_insured=bool(hire.get("unemployment_insured")))
-        locked.hire = record
-        fields.append("hire")
+        record = None
+        if not casual:
+            record = Hire.objects.create(
+                worker=locked.worker, employer=posting.employer, start_date=start, contract_months=int(months),
+                pension_insured=bool(hire.get("pension_insured")), medical_insured=bool(hire.get("medical_insured")),
+                unemployment_insured=bool(hire.get("unemployment_insured")))
+            locked.hire = record
+            fields.append("hire")
         worker = Worker.objects.get(pk=locked.worker_id)
         timeline_add(worker=worker, kind="hired", actor=actor,
-                     data={"employer": posting.employer.name, "start_date": start.isoformat(), "referral": locked.pk})
-        if worker.employment_status != "employed":
-            worker_update(actor=actor, worker=worker, data={"employment_status": "employed"}, kind="status",
+                     data={"employer": posting.employer.name if record else posting.unit_name,
+                           "start_date": start.isoformat(), "referral": locked.pk})
+        status_now = "flexible" if casual else "employed"
+        if worker.employment_status != "employed" and worker.employment_status != status_now:
+            worker_update(actor=actor, worker=worker, data={"employment_status": status_now}, kind="status",
                           authorised=True)
         JobPosting.objects.filter(pk=posting.pk).update(hired_count=F("hired_count") + 1)
         _filled_when_full(posting.pk)
-        audit_record(actor=actor, action=Action.CREATE, obj=record, region_code=locked.region_code,
-                     detail={"referral": locked.pk})
+        if record is not None:
+            audit_record(actor=actor, action=Action.CREATE, obj=record, region_code=locked.region_code,
+                         detail={"referral": locked.pk})
     if status in (ReferralStatus.NOT_HIRED, ReferralStatus.WITHDRAWN):
         locked.reason = reason[:200]
         fields.append("reason")

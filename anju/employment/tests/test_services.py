@@ -272,6 +272,29 @@ def test_referral_runs_to_a_hire_that_the_ledger_and_the_subsidies_see(people, e
     assert evaluation.facts  # evaluated on the stored hire, not refused as a missing subject
 
 
+def test_an_odd_job_without_an_employer_is_taken_as_flexible_work_and_a_regular_job_needs_one(people, employer):
+    """An odd job typed in for a household (no employer record) can be recorded as taken: the
+    worker becomes 灵活就业 and no Hire is made; a regular posting without its employer cannot."""
+    worker = make_worker(residence=SHISHI_TOWN, name="王五", employment_status="unemployed")
+    posting = services.posting_create(actor=people.town, data=odd_job(), publish=True)
+    assert posting.employer_id is None
+    referral = services.referral_create(actor=people.town, worker=worker, posting=posting)
+    referral = services.referral_advance(actor=people.town, referral=referral, status="hired",
+                                         hire={"start_date": timezone.localdate()})
+    assert referral.status == ReferralStatus.HIRED and referral.hire is None and not Hire.objects.exists()
+    assert Worker.objects.get(pk=worker.pk).employment_status == "flexible"
+    event = TimelineEvent.objects.get(worker=worker, kind="hired")
+    assert event.data["employer"] == "湖滨物流点"
+    assert JobPosting.objects.get(pk=posting.pk).hired_count == 1
+    other = make_worker(residence=SHISHI_TOWN, name="赵六")
+    typed = services.posting_create(actor=people.town, data=regular(None, unit_name="某服装加工点"), publish=True)
+    referral = services.referral_create(actor=people.town, worker=other, posting=typed)
+    with pytest.raises(EmploymentError) as caught:
+        services.referral_advance(actor=people.town, referral=referral, status="hired",
+                                  hire={"start_date": timezone.localdate()})
+    assert caught.value.code == "no_employer"
+
+
 def test_referral_scoping_and_reasons(people, employer):
     worker = make_worker(residence=SHISHI_TOWN)
     posting = services.posting_create(actor=people.town, data=regular(employer), publish=True)
