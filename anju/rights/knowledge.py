@@ -230,7 +230,9 @@ def _article(article: str) -> str:
 
 def policy_source(policy: Policy) -> str:
     number = f"（{policy.document_number}）" if policy.document_number else ""
-    title = policy.document if policy.title_translated else f"《{policy.document}》"
+    # A title known only in translation is not dressed as a Chinese title in 《》: it is quoted and
+    # said to be a translation, after the issuer and before the article, each apart.
+    title = f"“{policy.document}”（英文译名）" if policy.title_translated else f"《{policy.document}》"
     return f"{policy.issuer}{title}{number}{_article(policy.article)}"[:300]
 
 

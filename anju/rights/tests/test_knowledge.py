@@ -256,3 +256,18 @@ def test_weak_matches_are_not_offered_beside_a_strong_one(synced, people, monkey
     everything = knowledge.search("工地欠薪投诉", region_code=SHISHI_TOWN, limit=1000)
     weak = [h for h in everything if h.score < best * 0.35]
     assert weak and not {h.entry.pk for h in weak} & {h.entry.pk for h in hits}
+
+
+def test_a_wage_arrears_call_finds_the_shipped_answers_with_their_articles(synced):
+    """The shipped answers (rights migration 0006) answer the commonest call; before them the
+    base held only the packs and 拖欠工资 found nothing."""
+    hits = knowledge.search("工地拖欠三个月工资，包工头跑了", region_code=SHISHI_TOWN)
+    assert hits and hits[0].entry.title == "被拖欠工资怎么投诉（欠薪投诉）"
+    assert "第三十条" in hits[0].entry.source and hits[0].entry.category.code == "arrears"
+    assert knowledge.search("欠薪怎么申请仲裁", region_code=LAN_TOWN)[0].entry.title == "追讨工资申请劳动仲裁"
+
+
+def test_a_translated_document_title_is_quoted_apart_from_the_issuer():
+    policy = next(p for p in catalogue().policies.values() if p.title_translated)
+    source = knowledge.policy_source(policy)
+    assert f"{policy.issuer}“{policy.document}”（英文译名）" in source and "《" not in source
