@@ -491,6 +491,43 @@ def _cents_or_none(total) -> Decimal | None:
     return None if total is None else _cents(total)
 
 
+# The workers a warning is about -----------------------------------------------------------------
+# Rules about the month's wages: the workers who attended that month and were not paid for it
+# through the special account. The exit rule: the workers who left without a settlement.
+WAGE_RULES = ("wages_unpaid", "paid_fewer_than_attended", "attendees_unpaid")
+WARNING_COMPLAINANTS = 50  # as many as the case form takes
+
+
+def warning_workers(warning: Warning) -> list[dict[str, Any]]:
+    """The roster workers a warning is about, to start a case from it: name, roster key, and the
+    amount owed where the payroll says it (the month's net pay less what the account paid them;
+    None when no payroll line says). Rules not about particular workers give none."""
+    project_id, month = warning.project_id, warning.period
+    if warning.rule in WAGE_RULES:
+        attended = (Attendance.objects.filter(project_id=project_id, month=month, days__gt=0)
+                    .values_list("roster_id", flat=True))
+        paid = dict(AccountEntry.objects.filter(project_id=project_id, kind=EntryKind.WAGE, month=month)
+                    .order_by().values("roster_id").annotate(total=Sum("amount")).values_list("roster_id", "total"))
+        net = dict(PayrollLine.objects.filter(project_id=project_id, month=month)
+                   .values_list("roster_id", "net"))
+        ids = [pk for pk in attended if pk not in paid or (pk in net and paid[pk] < net[pk])]
+    elif warning.rule == "exit_unsettled":
+        ids = list(RosterEntry.objects.filter(project_id=project_id, exited_on__isnull=False, settled_on__isnull=True)
+                   .values_list("pk", flat=True))
+        paid, net = {}, {}
+    else:
+        return []
+    entries = RosterEntry.objects.filter(pk__in=ids[:WARNING_COMPLAINANTS]).order_by("name", "pk")
+    out = []
+    for entry in entries:
+        owed = None
+        if entry.pk in net:
+            left = (net[entry.pk] or Decimal("0")) - (paid.get(entry.pk) or Decimal("0"))
+            owed = _cents(left) if left > 0 else None
+        out.append({"name": entry.name, "roster": entry.pk, "amount_owed": owed})
+    return out
+
+
 # Attendance and payroll, as aggregates ---------------------------------------------------------
 def monthly_figures(project: Project, *, limit: int = 36) -> list[dict[str, Any]]:
     """Per month: workers with attendance and their days, payroll lines with gross and net, and

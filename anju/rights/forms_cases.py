@@ -83,13 +83,26 @@ class CaseForm(forms.Form):
 
 
 class ComplainantForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=TEXT))
+    """One complainant row. A row without a name is left out (a row the form offered, from the
+    ticket or the warning's roster, is dropped by clearing its name); a named row needs its amount."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False, widget=forms.TextInput(attrs=TEXT))
     id_number = forms.CharField(label=_("公民身份号码"), max_length=18, required=False,
                                 widget=forms.TextInput(attrs=TEXT | {"autocomplete": "off"}))
     phone = forms.CharField(label=_("手机号码"), max_length=11, required=False,
                             widget=forms.TextInput(attrs=TEXT | {"inputmode": "tel", "autocomplete": "off"}))
     amount_owed = forms.DecimalField(label=_("被拖欠金额（元）"), min_value=Decimal("0.01"), max_digits=14,
-                                     decimal_places=2, widget=_MONEY)
+                                     decimal_places=2, required=False, widget=_MONEY)
+    roster = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)  # the warning's roster worker
+
+    def clean(self):
+        data = super().clean()
+        if data.get("name"):
+            if data.get("amount_owed") is None and "amount_owed" not in self.errors:
+                self.add_error("amount_owed", _("请填写被拖欠金额。"))
+        elif data.get("id_number") or data.get("phone") or data.get("amount_owed") is not None:
+            self.add_error("name", _("请填写姓名（不需要的行请把各栏都留空）。"))
+        return data
 
 
 ComplainantFormSet = forms.formset_factory(ComplainantForm, extra=3, max_num=50, validate_max=True)

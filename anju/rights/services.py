@@ -338,7 +338,9 @@ def case_create(*, actor, source: str, route: str, region, employer_name: str, p
         raise RightsError(N_("欠薪期间不能在今天之后。"), "period_from")
     if not (summary or "").strip():
         raise RightsError(N_("请填写案情。"), "summary")
-    if not complainants:
+    # A case from an early warning may start with no complainant: the inspector acts of their own
+    # motion (a project without its special account, say); a complaint always names someone.
+    if not complainants and source != CaseSource.WARNING:
         raise RightsError(N_("请至少填写一名投诉人及被拖欠金额。"), "complainants")
     rows = []
     seen: set[str] = set()
@@ -350,16 +352,17 @@ def case_create(*, actor, source: str, route: str, region, employer_name: str, p
             owed = money(c.amount_owed, "complainants")
         except RightsError:
             raise RightsError(N_("第 %(n)s 名投诉人：被拖欠金额须为正数。"), "complainants", params={"n": i}) from None
+        known = c.worker or c.roster  # the ledger's or the site roster's record of the person
         ids = encrypt_id_number(c.id_number) if c.id_number else (
-            {"id_number_enc": c.worker.id_number_enc, "id_number_hash": c.worker.id_number_hash,
-             "id_number_masked": c.worker.id_number_masked} if c.worker else encrypt_id_number(""))
+            {"id_number_enc": known.id_number_enc, "id_number_hash": known.id_number_hash,
+             "id_number_masked": known.id_number_masked} if known else encrypt_id_number(""))
         if ids["id_number_hash"]:
             if ids["id_number_hash"] in seen:
                 raise RightsError(N_("第 %(n)s 名投诉人与前面的投诉人身份号码相同。"), "complainants", params={"n": i})
             seen.add(ids["id_number_hash"])
         phones = encrypt_phone(c.phone) if c.phone else (
-            {"phone_enc": c.worker.phone_enc, "phone_hash": c.worker.phone_hash, "phone_masked": c.worker.phone_masked}
-            if c.worker else encrypt_phone(""))
+            {"phone_enc": known.phone_enc, "phone_hash": known.phone_hash, "phone_masked": known.phone_masked}
+            if known else encrypt_phone(""))
         rows.append(CaseWorker(name=name[:50], amount_owed=owed, worker=c.worker, roster=c.roster, **ids, **phones))
     now = timezone.now()
     case = ArrearsCase.objects.create(

@@ -31,7 +31,7 @@ from anju.lib.versioning import VersionConflict
 from anju.regions.codes import clean_prefix, prefix_q
 from anju.regions.models import Level, Region
 from anju.regions.selectors import region_name
-from anju.rights import cases
+from anju.rights import cases, construction
 from anju.rights.construction import projects_for_user
 from anju.rights.forms_cases import (
     CaseFilterForm,
@@ -180,7 +180,8 @@ def _initial(ticket, warning) -> tuple[dict, list[dict]]:
         return ({"source": CaseSource.WARNING, "region": project.region_id, "project": str(project.pk),
                  "employer_name": project.contractor_name, "employer_uscc": project.contractor_uscc,
                  "summary": f"{rule_label(warning.rule)}：{warning_text(warning)}", "warning": warning.pk,
-                 "period_from": warning.period, "period_to": warning.period}, [])
+                 "period_from": warning.period, "period_to": warning.period},
+                construction.warning_workers(warning))
     return {}, []
 
 
@@ -195,16 +196,22 @@ def _employer_of(user, request, data: dict):
     return None
 
 
-def _complainants(formset, ticket) -> list[Complainant]:
+def _complainants(formset, ticket, warning=None) -> list[Complainant]:
     """The rows filled in; the ticket's caller (the first row) brings the ticket's phone and
-    ledger record, which the page never shows."""
+    ledger record, which the page never shows; a row from the warning's roster brings the roster
+    worker's ID number and phone the same way."""
+    from anju.rights.models import RosterEntry
+
+    keys = [f.cleaned_data.get("roster") for f in formset.forms if f.cleaned_data]
+    roster = RosterEntry.objects.filter(project_id=warning.project_id, pk__in=[k for k in keys if k]).in_bulk() \
+        if warning is not None else {}
     rows = []
     for i, f in enumerate(formset.forms):
         d = f.cleaned_data
         if not d or not d.get("name"):
             continue
         c = Complainant(name=d["name"], amount_owed=d["amount_owed"], id_number=d.get("id_number") or "",
-                        phone=d.get("phone") or "")
+                        phone=d.get("phone") or "", roster=roster.get(d.get("roster")))
         if ticket is not None and i == 0:
             c.phone = c.phone or ticket.phone
             if ticket.worker is not None and not c.id_number:
@@ -252,7 +259,7 @@ def case_new(request):
                     employer_name=d["employer_name"] or (employer.name if employer else ""),
                     employer_uscc=employer.uscc if employer else uscc, project=project,
                     period_from=d["period_from"], period_to=d["period_to"], summary=d["summary"],
-                    complainants=_complainants(formset, ticket), ticket=ticket, warning=warning)
+                    complainants=_complainants(formset, ticket, warning), ticket=ticket, warning=warning)
             except AnjuError as exc:
                 _add_error(form, exc)
             else:
@@ -260,6 +267,7 @@ def case_new(request):
                 return redirect("rights:case", pk=case.pk)
     return render(request, "rights/case_form.html", {
         "nav": NAV, "form": form, "formset": formset, "ticket": ticket, "warning": warning,
+        "from_roster": sum(1 for p in people if p.get("roster")),
         "employer": employer, "employers": [employer] if employer else [],
         "ticket_url": _link("rights:ticket", ticket.pk) if ticket else "",
     }, status=400 if bound else 200)

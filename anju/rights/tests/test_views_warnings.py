@@ -152,3 +152,66 @@ def test_the_risk_page_starts_a_sweep_job(client, data, settings):
     assert b'data-testid="runs"' in page.content
     client.force_login(p.town)
     assert client.post(reverse("rights:warning_sweep"), {"on": "2026-03-21"}).status_code == 403
+
+
+def test_a_wage_warning_becomes_a_case_with_the_unpaid_roster_workers(client, data):
+    """Turning a wage warning into a case brings the workers it is about from the roster (their ID
+    numbers and phones with them, never shown); a rule about no particular worker opens a case
+    with no complainant (the inspector acts of their own motion)."""
+    from decimal import Decimal
+
+    from anju.rights import construction as c
+    from anju.rights.models import (
+        AccountEntry,
+        ArrearsCase,
+        Attendance,
+        PayrollLine,
+        PayrollSheet,
+        WageAccount,
+    )
+    from anju.rights.tests.factories import id_number
+
+    p, ours, _theirs = data
+    month = dt.date(2026, 2, 1)
+    people = [c.roster_add(actor=p.contractor, project=ours, name=n, id_number=id_number(40 + i),
+                           phone=f"1390000000{i}", entered_on=dt.date(2026, 2, 3)) for i, n in enumerate("甲乙丙")]
+    for entry in people:
+        Attendance.objects.create(project=ours, roster=entry, month=month, days=Decimal("20"))
+    sheet = PayrollSheet.objects.create(project=ours, month=month, payer_name="劳务公司", pay_date=dt.date(2026, 3, 10))
+    for entry in people[:2]:
+        PayrollLine.objects.create(sheet=sheet, project=ours, month=month, roster=entry, work_days=Decimal("20"),
+                                   gross=Decimal("6000"), net=Decimal("5800"))
+    account = WageAccount.objects.create(project=ours, bank="农行", account_masked="6228****0001",
+                                         opened_on=dt.date(2026, 2, 5))
+    AccountEntry.objects.create(account=account, project=ours, kind="wage", booked_on=dt.date(2026, 3, 10),
+                                amount=Decimal("5800"), roster=people[0], month=month, reference="R-1")
+    warning = Warning.objects.create(project=ours, rule="wages_unpaid", level=3, period=month,
+                                     raised_on=ON, last_seen_on=ON)
+    assert [(w["name"], w["amount_owed"]) for w in c.warning_workers(warning)] == [
+        ("丙", None), ("乙", Decimal("5800.00"))]
+    client.force_login(p.inspector)
+    url = reverse("rights:case_new")
+    page = client.get(url, {"warning": warning.pk}).content.decode()
+    assert 'data-testid="warning-workers"' in page and 'value="乙"' in page and "13900000001" not in page
+    rows = {"workers-TOTAL_FORMS": "2", "workers-INITIAL_FORMS": "2", "workers-MIN_NUM_FORMS": "0",
+            "workers-MAX_NUM_FORMS": "50",
+            "workers-0-name": "丙", "workers-0-amount_owed": "", "workers-0-roster": str(people[2].pk),
+            "workers-1-name": "乙", "workers-1-amount_owed": "5800.00", "workers-1-roster": str(people[1].pk)}
+    form = {"source": "warning", "warning": str(warning.pk), "route": "inspection", "region": ours.region_id,
+            "project": str(ours.pk), "employer_name": ours.contractor_name, "employer_uscc": ours.contractor_uscc,
+            "period_from": "2026-02", "period_to": "2026-02", "summary": "工资未按月经专户支付"}
+    missing = client.post(url, form | rows)
+    assert missing.status_code == 400 and "请填写被拖欠金额" in missing.content.decode()
+    done = client.post(url, form | rows | {"workers-0-amount_owed": "5600"})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    case = ArrearsCase.objects.get(warning=warning)
+    claims = {w.name: w for w in case.workers.all()}
+    assert claims["乙"].roster_id == people[1].pk and claims["乙"].phone_masked == "139****0001"
+    assert claims["乙"].id_number_masked == people[1].id_number_masked and claims["丙"].amount_owed == Decimal("5600")
+    # A rule about no particular worker: no complainant needed.
+    other = Warning.objects.filter(project=ours, rule="no_notice_board").get()
+    assert c.warning_workers(other) == []
+    empty = {"workers-TOTAL_FORMS": "3", "workers-INITIAL_FORMS": "0", "workers-MIN_NUM_FORMS": "0",
+             "workers-MAX_NUM_FORMS": "50"}
+    done = client.post(url, form | empty | {"warning": str(other.pk), "summary": "未设立维权信息告示牌"})
+    assert done.status_code == 302 and ArrearsCase.objects.get(warning=other).workers.count() == 0
