@@ -42,3 +42,10 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page: send them to the icon."""
+    from django.templatetags.static import static
+
+    return redirect(static("anju/favicon.svg"), permanent=True)

@@ -248,7 +248,9 @@ def posting_new(request):
             else:
                 messages.success(request, _("岗位已保存为草稿。"))
             return redirect("employment:posting", pk=posting.pk)
-    return render(request, "employment/posting_form.html", {"nav": "employment", "form": form, "posting": None},
+    kind = form.data.get("kind") if form.is_bound else form.initial.get("kind")
+    return render(request, "employment/posting_form.html", {"nav": "employment", "form": form, "posting": None,
+                                                            "odd_job": kind == PostingKind.ODD_JOB},
                   status=400 if form.errors else 200)
 
 

@@ -127,7 +127,8 @@ class TransferForm(ReasonForm):
 
 
 class RecoveryForm(VersionForm):
-    worker = forms.ChoiceField(label=_("投诉人"), widget=forms.Select(attrs=SELECT))
+    worker = forms.ChoiceField(label=_("投诉人"), widget=forms.Select(attrs=SELECT), error_messages={
+        "invalid_choice": _("该投诉人的工资已全额追回（或不是本案投诉人），请重新选择。")})
     amount = forms.DecimalField(label=_("追回金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2,
                                 widget=_MONEY)
     method = forms.ChoiceField(label=_("追回方式"), choices=Recovery.choices, widget=forms.Select(attrs=SELECT))

@@ -3,6 +3,11 @@ warnings, the knowledge base and KPIs, one namespace ("rights")."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+
 from anju.rights import (
     urls_cases,
     urls_hotline,
@@ -12,8 +17,21 @@ from anju.rights import (
     urls_warnings,
 )
 
+
+@login_required
+def home(request):
+    """/rights/ typed by hand: the first tab this user may open."""
+    from anju.rights.templatetags.rights_tabs import first_tab_url
+
+    target = first_tab_url(request.user)
+    if not target:
+        raise Http404
+    return redirect(target)
+
+
 app_name = "rights"
 urlpatterns = [
+    path("", home, name="home"),
     *urls_hotline.urlpatterns,
     *urls_cases.urlpatterns,
     *urls_projects.urlpatterns,

@@ -397,7 +397,7 @@ def case_action(request, pk, action: str):
     if form_class is TransferForm:
         kwargs["current"] = case.route
     if form_class is RecoveryForm:
-        kwargs["workers"] = list(case.workers.all())
+        kwargs["workers"] = [w for w in case.workers.all() if w.amount_recovered < w.amount_owed]
     form = form_class(request.POST, prefix=action, **kwargs)
     if form.is_valid():
         try:

@@ -243,6 +243,7 @@ def _detail(request, ticket: Ticket, *, bound=None, status: int = 200, error: st
                          for a, t, b, st, h in ACTION_UI if a in forms], "clocks": _clocks(ticket, today),
         "events": list(ticket.events.select_related("actor").order_by("at", "id")),
         "merged": list(ticket.merged.order_by("created_at", "id")),
+        "cited": list(ticket.knowledge.order_by("title", "id")),
         "region": region_name(ticket.region_id),
         "desk": desk.get_lead_department_kind_display() if desk else "",
         "co_handlers": [_kind_label(k) for k in ticket.co_handlers or []],

@@ -267,4 +267,5 @@ def overview(request):
     rows.sort(key=lambda r: (-r["cells"][0]["n"], -r["cells"][1]["n"], -r["cells"][2]["n"], r["town"]))
     totals = [sum(r["cells"][i]["n"] for r in rows) for i in range(3)]
     return render(request, "rights/overview.html", {"nav": NAV, "rows": rows, "totals": totals,
-                                                    "projects": sum(projects.values())})
+                                                    "projects": sum(projects.values()),
+                                                    "at_risk": sum(r["at_risk"] for r in rows)})

@@ -72,3 +72,14 @@ def test_the_menu_offers_only_what_the_role_may_open_and_organisations_start_at_
     assert 'data-testid="nav-supervise"' not in page and f'href="{reverse("registry:worker_list")}"' in page
     client.force_login(county)
     assert 'data-testid="nav-supervise"' in client.get(reverse("core:home")).content.decode()
+
+
+def test_the_favicon_and_a_typed_rights_address_lead_somewhere(client, db):
+    from anju.accounts.models import Role
+    from anju.accounts.tests.factories import UserFactory
+
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"].endswith("anju/favicon.svg")
+    client.force_login(UserFactory(username="f-union", role=Role.UNION, jurisdiction="350581"))
+    rights = client.get("/rights/")
+    assert rights.status_code == 302 and rights["Location"] == reverse("rights:tickets")

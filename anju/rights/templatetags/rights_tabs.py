@@ -17,7 +17,7 @@ TABS = [
     ("cases", "rights:cases", _("欠薪案件"), CasePolicy, "view"),
     ("projects", "rights:projects", _("工程项目"), ProjectPolicy, "view"),
     ("warnings", "rights:warnings", _("欠薪预警"), WarningPolicy, "view"),
-    ("risk", "rights:risk", _("风险总览"), WarningPolicy, "handle"),
+    ("risk", "rights:risk", _("项目风险清单"), WarningPolicy, "handle"),
     ("knowledge", "rights:knowledge", _("知识库"), TicketPolicy, "view"),
     ("kpis", "rights:kpis", _("办理统计"), TicketPolicy, "view"),
 ]

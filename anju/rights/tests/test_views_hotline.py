@@ -99,6 +99,7 @@ def test_intake_creates_a_ticket_and_links_the_caller_found_by_phone(client, p):
     body = client.get(reverse("rights:ticket", args=[ticket.pk])).content.decode()
     if _exists("rights:knowledge_suggest"):
         assert 'data-testid="reply-suggestions"' in body and f"knowledge={answer.pk}" in body
+    assert 'data-testid="cited"' in body and "可向劳动保障监察机构投诉" in body  # what the desk told the caller
     response = act(client, ticket, "reply", version=2, reply="已告知投诉途径", knowledge=["x"])
     assert response.status_code == 400 and fresh(ticket).status == TicketStatus.DISPATCHED
     assert act(client, ticket, "reply", version=2, reply="已告知投诉途径", knowledge=[answer.pk]).status_code == 302

@@ -124,6 +124,7 @@ def test_overview_by_town_links_to_the_filtered_list(client, data):
     assert set(rows) == {"350581001", "350581002"}
     hubin = rows["350581001"]
     assert hubin["projects"] == 1 and [c["n"] for c in hubin["cells"]] == [1, 2, 1]
+    assert response.context["at_risk"] == 2 and 'data-testid="total-at-risk">2<' in response.content.decode()
     orange = client.get(hubin["cells"][1]["url"])
     assert {r["w"].rule for r in orange.context["rows"]} == {"account_not_opened", "deposit_not_lodged"}
 
