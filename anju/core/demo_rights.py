@@ -63,6 +63,7 @@ OTHER_CONTRACTOR = (make_uscc("91350500MA31K8R2X"), "泉州市恒安建设工程
 LABOUR_SUBCONTRACTORS = ["石狮市鸿建劳务有限公司", "泉州市宏顺建筑劳务有限公司", "石狮市永信劳务分包有限公司"]
 TRADES = [("钢筋工", 380), ("木工", 360), ("泥瓦工", 340), ("架子工", 350), ("电焊工", 400), ("普工", 280)]
 TEAMS = ["钢筋班", "木工班", "泥瓦班", "架子班", "水电班"]
+SITE_ROADS = ["环湖路 18 号", "城东大道 206 号", "工业路 9 号", "学府路 33 号", "滨海大道 1 号", "兴港路 57 号"]
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def _project(u: dict[str, User], spec: ProjectSpec, index: int, today: dt.date, 
     signed = today - dt.timedelta(days=spec.signed)
     permit, start = signed + dt.timedelta(days=6), signed + dt.timedelta(days=11)
     uscc, name = (DEMO_ORGANISATIONS["shishi-contractor"][:2] if spec.own else OTHER_CONTRACTOR)
-    data = {"code": spec.code, "name": spec.name, "region_id": spec.town, "address": f"石狮市{spec.name[:4]}",
+    data = {"code": spec.code, "name": spec.name, "region_id": spec.town, "address": f"{spec.name[:4]}{SITE_ROADS[int(spec.code[-1]) % len(SITE_ROADS)]}",
             "owner_name": "石狮市城市建设投资集团有限公司", "owner_uscc": make_uscc("91350581MA2XW3N8L"),
             "contractor_name": name, "contractor_uscc": uscc, "contract_value": Decimal(spec.value),
             "labour_share": Decimal("0.22"), "disbursement_cycle_months": 1, "contract_signed_on": signed,
