@@ -17,6 +17,7 @@ from anju.employment.models import (
     ReferralStatus,
     Seeker,
 )
+from anju.regions.widgets import RegionPicker
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
@@ -87,8 +88,7 @@ class PostingForm(forms.Form):
                                       widget=forms.TextInput(attrs=TEXT | {"placeholder": _("如：烧焊、搬砖、看大门")}))
     employer = forms.ChoiceField(label=_("用人单位"), required=False, widget=forms.Select(attrs=SELECT))
     unit_name = forms.CharField(label=_("招聘单位"), required=False, max_length=120, widget=forms.TextInput(attrs=TEXT))
-    region = forms.CharField(label=_("工作地点（区划代码）"), max_length=12, min_length=12,
-                             widget=forms.TextInput(attrs=TEXT | {"inputmode": "numeric"}))
+    region = forms.CharField(label=_("工作地点"), max_length=12, min_length=12, widget=RegionPicker())
     address = forms.CharField(label=_("详细地址"), required=False, max_length=200, widget=forms.TextInput(attrs=TEXT))
     pay_unit = forms.ChoiceField(label=_("计薪方式"), choices=PayUnit.choices, initial=PayUnit.DAY,
                                  widget=forms.Select(attrs=SELECT))
@@ -150,7 +150,7 @@ class PostingForm(forms.Form):
 
         code = self.cleaned_data["region"].strip()
         if not code.isdigit() or not Region.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("请填写 12 位区划代码（须为已有的行政区划）。"))
+            raise forms.ValidationError(_("请选择工作地点（须为已有的行政区划）。"))
         return code
 
     def clean(self):
