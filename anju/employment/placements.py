@@ -45,6 +45,7 @@ from anju.employment.models import (
 )
 from anju.employment.permissions import PlacementPolicy
 from anju.employment.services import EmploymentError
+from anju.lib.dates import month_end
 from anju.lib.versioning import lock_versioned, save_versioned
 
 CENT = Decimal("0.01")
@@ -273,11 +274,6 @@ def _lock(actor, placement: PostAssignment, expected_version: int | None = None)
     return locked
 
 
-def _month_end(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
-
-
 def _attendance_values(locked: PostAssignment, month, days_required, days_present, subsidy_due, note: str,
                        ) -> tuple[dt.date, int, int, Decimal, Decimal, str]:
     """The month (its first day), the days, the subsidy due and the one computed from the days,
@@ -299,7 +295,7 @@ def _attendance_values(locked: PostAssignment, month, days_required, days_presen
         required, present = int(days_required), int(days_present)
     except (TypeError, ValueError):
         raise EmploymentError(N_("请填写出勤天数。"), "days_required") from None
-    days_in_month = _month_end(month).day
+    days_in_month = month_end(month).day
     if not 1 <= required <= days_in_month:
         raise EmploymentError(N_("应出勤天数须在 1 到 %(days)s 天之间。"), "days_required", params={"days": days_in_month})
     if present < 0:
@@ -369,7 +365,8 @@ def attendance_correct(*, actor, assignment: PostAssignment, month: dt.date, day
     row.days_required, row.days_present, row.subsidy_due, row.note = required, present, due, reason
     row.recorded_by = actor
     after = {"days_required": required, "days_present": present, "subsidy_due": str(due), "note": reason}
-    if after == before:
+    if all(after[k] == before[k] for k in ("days_required", "days_present", "subsidy_due")):
+        # A correction changes the figures; a new reason alone would only overwrite the note.
         raise EmploymentError(N_("更正后的考勤与原记录相同。"), "days_present", code="unchanged")
     row.save()
     audit_record(actor=actor, action=Action.UPDATE, obj=row, region_code=locked.region_code,

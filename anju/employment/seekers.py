@@ -150,10 +150,10 @@ def refresh(worker_ids: Iterable[int], *, create: bool = True) -> int:
 
 def refresh_all(*, everyone: bool = True) -> int:
     """Every seeking worker and every existing seeker re-read (`everyone`), or only the missing
-    and the stale (the worker changed since the seeker was indexed)."""
-    from django.db.models import F, Q
+    and the stale (the worker changed, or a certificate was added, since the seeker was indexed)."""
+    from django.db.models import Exists, F, OuterRef, Q
 
-    from anju.registry.models import Worker
+    from anju.registry.models import Certificate, Worker
 
     if everyone:
         ids = set(Worker.objects.filter(employment_status__in=SEEKING_STATUSES).values_list("pk", flat=True))
@@ -163,6 +163,9 @@ def refresh_all(*, everyone: bool = True) -> int:
                   .values_list("pk", flat=True))
         ids |= set(Seeker.objects.filter(Q(indexed_at__isnull=True) | Q(indexed_at__lt=F("worker__updated_at")))
                    .values_list("pk", flat=True))
+        # A certificate added since (a ledger import writes certificates without touching the worker).
+        newer = Certificate.objects.filter(worker_id=OuterRef("pk"), created_at__gt=OuterRef("indexed_at"))
+        ids |= set(Seeker.objects.filter(Exists(newer)).values_list("pk", flat=True))
     return refresh(sorted(ids))
 
 

@@ -184,8 +184,10 @@ def _detail(request, placement, *, attendance_form=None, end_form=None, status: 
     elif attendance_form is not None and attendance_form.is_bound and attendance_form.data.get("correct") in ("True", "on", "1"):
         correcting = True
     if end_form is None and can_change and active:
+        # 失业 unless the ledger shows the worker in another job still open; then 不变更.
+        other_job = placement.worker.hires.filter(end_date__isnull=True).exclude(pk=placement.hire_id).exists()
         end_form = EndForm(initial={"version": placement.version, "end_date": today,
-                                    "status_after": EmploymentStatus.UNEMPLOYED})
+                                    "status_after": "" if other_job else EmploymentStatus.UNEMPLOYED})
     return render(request, "employment/placement_detail.html", {
         "nav": NAV, "placement": placement, "posting": placement.posting, "worker": placement.worker,
         "worker_visible": WorkerPolicy.can_on(user, "view", placement.worker),

@@ -574,9 +574,11 @@ def ledger_import(*, actor, plan: ImportPlan, filename: str = "", job_id: int | 
     _finish(plan, batch, filename=filename, job_id=job_id)
     if progress:
         progress(writes, writes)
-    written = len(plan.workers.create) + len(plan.workers.update)
+    # Certificates count too: job matching indexes the certificates a seeker holds. Sent robustly:
+    # the import has committed by then, and a failing listener must not turn it into an error.
+    written = writes
     if written:
-        transaction.on_commit(lambda: ledger_imported.send(sender=Worker, written=written))
+        transaction.on_commit(lambda: ledger_imported.send_robust(sender=Worker, written=written))
     return plan.summary
 
 

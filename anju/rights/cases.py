@@ -365,6 +365,11 @@ def case_record_recovery(*, actor, case: ArrearsCase, worker_row: CaseWorker | i
     return row
 
 
+def open_claims(case: ArrearsCase) -> list[CaseWorker]:
+    """The complainants of the case still owed something (those a recovery may be recorded for)."""
+    return [w for w in case.workers.all() if w.amount_recovered < w.amount_owed]
+
+
 def recovered_by_method(case_ids) -> list[tuple[str, str, Decimal]]:
     """What was recovered for the complainants of these cases (a queryset or list of keys), by
     means, in the order of the choices: (method, label, amount); means never used left out."""
@@ -376,6 +381,11 @@ def recovered_by_method(case_ids) -> list[tuple[str, str, Decimal]]:
 
 def _check_conclusion(case: ArrearsCase, conclusion: str, note: str) -> None:
     rows = list(case.workers.values_list("amount_owed", "amount_recovered"))
+    if not rows and conclusion in (FULL, PART):
+        # A case the inspector opened of their own motion names nobody owed: it cannot conclude
+        # that wages were paid, and it never counts as arrears history (construction.arrears_years).
+        raise RightsError(N_("本案没有投诉人及被拖欠金额，不能以“已全额支付”或“部分支付”结案。"), "conclusion",
+                          code="amounts")
     owed = sum((o for o, _r in rows), Decimal("0"))
     recovered = sum((r for _o, r in rows), Decimal("0"))
     if conclusion == FULL and any(r < o for o, r in rows):

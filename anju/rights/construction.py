@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils.translation import gettext_noop as N_
@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop as N_
 from anju.audit.models import Action
 from anju.audit.services import audit_record
 from anju.lib import crypto
+from anju.lib.dates import month_end
 from anju.lib.identifiers import IdentifierError, validate_uscc
 from anju.lib.versioning import lock_versioned, save_versioned
 from anju.params.selectors import resolve, resolve_many_sourced
@@ -38,6 +39,7 @@ from anju.rights.models import (
     ArrearsCase,
     Attendance,
     CaseStatus,
+    CaseWorker,
     Conclusion,
     DepositMovement,
     EntryKind,
@@ -493,31 +495,40 @@ def _cents_or_none(total) -> Decimal | None:
 
 # The workers a warning is about -----------------------------------------------------------------
 # Rules about the month's wages: the workers who attended that month and were not paid for it
-# through the special account. The exit rule: the workers who left without a settlement.
+# through the special account. The exit rule: the workers who left that month, longer ago than
+# the settlement time limit, without a settlement. Other rules are about no particular worker.
 WAGE_RULES = ("wages_unpaid", "paid_fewer_than_attended", "attendees_unpaid")
+WORKER_RULES = (*WAGE_RULES, "exit_unsettled")
 WARNING_COMPLAINANTS = 50  # as many as the case form takes
 
 
-def warning_workers(warning: Warning) -> list[dict[str, Any]]:
-    """The roster workers a warning is about, to start a case from it: name, roster key, and the
-    amount owed where the payroll says it (the month's net pay less what the account paid them;
-    None when no payroll line says). Rules not about particular workers give none."""
+def warning_workers(warning: Warning, *, on: dt.date | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The roster workers a warning is about, to start a case from it — each with name, roster key
+    and the amount owed where the payroll says it (the month's net pay less what the account paid
+    them; None when no payroll line says) — at most WARNING_COMPLAINANTS of them, by name, and
+    how many there are in all."""
     project_id, month = warning.project_id, warning.period
+    paid: dict[int, Decimal] = {}
+    net: dict[int, Decimal] = {}
     if warning.rule in WAGE_RULES:
-        attended = (Attendance.objects.filter(project_id=project_id, month=month, days__gt=0)
-                    .values_list("roster_id", flat=True))
+        attended = set(Attendance.objects.filter(project_id=project_id, month=month, days__gt=0)
+                       .values_list("roster_id", flat=True))
         paid = dict(AccountEntry.objects.filter(project_id=project_id, kind=EntryKind.WAGE, month=month)
                     .order_by().values("roster_id").annotate(total=Sum("amount")).values_list("roster_id", "total"))
-        net = dict(PayrollLine.objects.filter(project_id=project_id, month=month)
-                   .values_list("roster_id", "net"))
-        ids = [pk for pk in attended if pk not in paid or (pk in net and paid[pk] < net[pk])]
+        net = dict(PayrollLine.objects.filter(project_id=project_id, month=month).order_by()
+                   .values("roster_id").annotate(total=Sum("net")).values_list("roster_id", "total"))
+        ids = {pk for pk in attended if pk not in paid or (pk in net and paid[pk] < net[pk])}
     elif warning.rule == "exit_unsettled":
-        ids = list(RosterEntry.objects.filter(project_id=project_id, exited_on__isnull=False, settled_on__isnull=True)
-                   .values_list("pk", flat=True))
-        paid, net = {}, {}
+        days, _prefix = resolve("warning_settlement_days", warning.project.region_id, on or today())
+        if days is None:
+            return [], 0
+        before = (on or today()) - dt.timedelta(days=int(days))
+        ids = set(RosterEntry.objects.filter(
+            project_id=project_id, exited_on__isnull=False, settled_on__isnull=True, exited_on__gte=month,
+            exited_on__lte=month_end(month), exited_on__lt=before).values_list("pk", flat=True))
     else:
-        return []
-    entries = RosterEntry.objects.filter(pk__in=ids[:WARNING_COMPLAINANTS]).order_by("name", "pk")
+        return [], 0
+    entries = RosterEntry.objects.filter(pk__in=ids).order_by("name", "pk")[:WARNING_COMPLAINANTS]
     out = []
     for entry in entries:
         owed = None
@@ -525,7 +536,7 @@ def warning_workers(warning: Warning) -> list[dict[str, Any]]:
             left = (net[entry.pk] or Decimal("0")) - (paid.get(entry.pk) or Decimal("0"))
             owed = _cents(left) if left > 0 else None
         out.append({"name": entry.name, "roster": entry.pk, "amount_owed": owed})
-    return out
+    return out, len(ids)
 
 
 # Attendance and payroll, as aggregates ---------------------------------------------------------
@@ -571,8 +582,11 @@ def arrears_years(contractor_uscc: str, on: dt.date, years: int = 2) -> list[int
     if not contractor_uscc:
         return []
     wanted = [on.year - n for n in range(1, years + 1)]
+    # Wages found owed to someone: a case opened of the inspector's own motion (no complainant)
+    # is no arrears history, whatever it concluded.
+    owed = CaseWorker.objects.filter(case=OuterRef("pk"), amount_owed__gt=0)
     found = (ArrearsCase.objects.filter(employer_uscc=contractor_uscc, status=CaseStatus.CONCLUDED,
-                                        concluded_on__year__in=wanted)
+                                        concluded_on__year__in=wanted).filter(Exists(owed))
              .exclude(conclusion__in=NOT_ARREARS).values_list("concluded_on__year", flat=True).distinct())
     return sorted(set(found), reverse=True)
 
@@ -599,10 +613,6 @@ def deposit_assess(project: Project, *, on: dt.date | None = None) -> Assessment
         result.missing.append("wage_deposit_rate")
         result.notes.append(N_("本省工资保证金存储比例未设定"))
         return result
-    floor = value["wage_deposit_min_rate"]
-    if floor is not None and rate < floor:
-        rate = floor
-        result.notes.append(N_("存储比例不得低于最低比例"))
     if result.arrears_years:
         # 65号 raises the rate after arrears in the previous two years, by a figure each province
         # sets (wage_deposit_arrears_raise, 0.5 for +50 %); without it the plain rate stands and
@@ -612,8 +622,12 @@ def deposit_assess(project: Project, *, on: dt.date | None = None) -> Assessment
             result.missing.append("wage_deposit_arrears_raise")
             result.notes.append(N_("近两年有欠薪记录，按规定应提高存储比例，但本地区未设定提高幅度，请核定"))
         else:
-            rate = (rate * (1 + raise_by)).quantize(RATE_PLACES)
+            rate = (rate * (1 + max(raise_by, Decimal("0")))).quantize(RATE_PLACES)
             result.notes.append(N_("近两年有欠薪记录，存储比例按本地区规定幅度提高"))
+    floor = value["wage_deposit_min_rate"]
+    if floor is not None and rate < floor:
+        rate = floor
+        result.notes.append(N_("存储比例不得低于最低比例"))
     result.rate = rate
     amount = (project.contract_value * rate).quantize(CENT)
     cap = value["wage_deposit_cap"]

@@ -93,13 +93,18 @@ class ComplainantForm(forms.Form):
                             widget=forms.TextInput(attrs=TEXT | {"inputmode": "tel", "autocomplete": "off"}))
     amount_owed = forms.DecimalField(label=_("被拖欠金额（元）"), min_value=Decimal("0.01"), max_digits=14,
                                      decimal_places=2, required=False, widget=_MONEY)
-    roster = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)  # the warning's roster worker
+    # The warning's roster worker this row was offered for (checked against the warning's project).
+    roster = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
         if data.get("name"):
             if data.get("amount_owed") is None and "amount_owed" not in self.errors:
                 self.add_error("amount_owed", _("请填写被拖欠金额。"))
+        elif data.get("roster"):
+            # A row offered from the roster, its name cleared: dropped, whatever else it holds.
+            for field in list(self.errors):
+                del self.errors[field]
         elif data.get("id_number") or data.get("phone") or data.get("amount_owed") is not None:
             self.add_error("name", _("请填写姓名（不需要的行请把各栏都留空）。"))
         return data

@@ -340,8 +340,11 @@ def case_create(*, actor, source: str, route: str, region, employer_name: str, p
         raise RightsError(N_("请填写案情。"), "summary")
     # A case from an early warning may start with no complainant: the inspector acts of their own
     # motion (a project without its special account, say); a complaint always names someone.
-    if not complainants and source != CaseSource.WARNING:
-        raise RightsError(N_("请至少填写一名投诉人及被拖欠金额。"), "complainants")
+    if not complainants:
+        from anju.rights.construction import WORKER_RULES
+
+        if warning is None or warning.rule in WORKER_RULES:
+            raise RightsError(N_("请至少填写一名投诉人及被拖欠金额。"), "complainants")
     rows = []
     seen: set[str] = set()
     for i, c in enumerate(complainants, start=1):

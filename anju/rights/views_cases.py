@@ -181,7 +181,7 @@ def _initial(ticket, warning) -> tuple[dict, list[dict]]:
                  "employer_name": project.contractor_name, "employer_uscc": project.contractor_uscc,
                  "summary": f"{rule_label(warning.rule)}：{warning_text(warning)}", "warning": warning.pk,
                  "period_from": warning.period, "period_to": warning.period},
-                construction.warning_workers(warning))
+                construction.warning_workers(warning)[0])
     return {}, []
 
 
@@ -210,8 +210,14 @@ def _complainants(formset, ticket, warning=None) -> list[Complainant]:
         d = f.cleaned_data
         if not d or not d.get("name"):
             continue
+        # The roster's identity only for the roster's person: a row whose name was typed over is
+        # someone else, and must not carry the roster worker's ID number and phone.
+        entry = roster.get(d.get("roster"))
+        if entry is not None and entry.name != d["name"].strip():
+            entry = None
         c = Complainant(name=d["name"], amount_owed=d["amount_owed"], id_number=d.get("id_number") or "",
-                        phone=d.get("phone") or "", roster=roster.get(d.get("roster")))
+                        phone=d.get("phone") or "", roster=entry,
+                        worker=entry.worker if entry is not None and not d.get("id_number") else None)
         if ticket is not None and i == 0:
             c.phone = c.phone or ticket.phone
             if ticket.worker is not None and not c.id_number:
@@ -268,6 +274,7 @@ def case_new(request):
     return render(request, "rights/case_form.html", {
         "nav": NAV, "form": form, "formset": formset, "ticket": ticket, "warning": warning,
         "from_roster": sum(1 for p in people if p.get("roster")),
+        "roster_total": construction.warning_workers(warning)[1] if warning is not None else 0,
         "employer": employer, "employers": [employer] if employer else [],
         "ticket_url": _link("rights:ticket", ticket.pk) if ticket else "",
     }, status=400 if bound else 200)
@@ -303,7 +310,7 @@ def _action_forms(user, case, task, bound: dict) -> dict:
         out["accept"] = make("accept", VersionForm)
         out["refuse"] = make("refuse", ReasonForm)
     elif case.status == CaseStatus.ACCEPTED:
-        workers = [w for w in case.workers.all() if w.amount_recovered < w.amount_owed]
+        workers = cases.open_claims(case)
         if workers:
             out["recovery"] = make("recovery", RecoveryForm, workers=workers, initial={"on": today})
         out["conclude"] = make("conclude", ConcludeForm)
@@ -397,7 +404,7 @@ def case_action(request, pk, action: str):
     if form_class is TransferForm:
         kwargs["current"] = case.route
     if form_class is RecoveryForm:
-        kwargs["workers"] = [w for w in case.workers.all() if w.amount_recovered < w.amount_owed]
+        kwargs["workers"] = cases.open_claims(case)
     form = form_class(request.POST, prefix=action, **kwargs)
     if form.is_valid():
         try:

@@ -32,7 +32,7 @@ from django_tasks import task
 from anju.accounts.models import DepartmentKind, Role, User
 from anju.audit.models import Action
 from anju.audit.services import audit_record
-from anju.lib.dates import today
+from anju.lib.dates import month_end, today
 from anju.lib.jsonutil import plain_decimal
 from anju.lib.workdays import add_working_days
 from anju.params.selectors import resolve, tables_in_force
@@ -78,10 +78,6 @@ def add_months(day: dt.date, n: int) -> dt.date:
     first = dt.date(year, month + 1, 1)
     last = (add_months(first, 1) - dt.timedelta(days=1)).day if day.day > 28 else 31
     return first.replace(day=min(day.day, last))
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month_start(month), 1) - dt.timedelta(days=1)
 
 
 def _ym(day: dt.date) -> str:

@@ -99,7 +99,8 @@ def test_employer_and_contractor_users_see_no_workers(client, people):
         assert client.get(reverse("registry:worker_list")).status_code == 403
         assert client.get(reverse("registry:worker_detail", args=[people["hubin"].pk])).status_code == 404
         assert client.get(reverse("registry:worker_export")).status_code == 403
-        assert client.get(reverse("core:home")).status_code == 200
+        home = client.get(reverse("core:home"))  # sent to their own work, not a ledger dashboard
+        assert home.status_code == 302 and "/ledger/" not in home["Location"]
         key, _token = token_issue(user=user)
         response = client.get("/api/v1/workers", headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 200 and response.json()["count"] == 0

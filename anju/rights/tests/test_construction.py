@@ -42,12 +42,18 @@ def _set(name: str, prefix: str, value, admin):
                   value=None if value is None else Decimal(value), source="测试")
 
 
-def _arrears_case(*, year: int, conclusion: str = "paid_in_full", uscc: str = CONTRACTOR_USCC) -> ArrearsCase:
-    return ArrearsCase.objects.create(
-        number=f"QX-{year}-{conclusion[:6]}", source="walk_in", route="inspection", status="concluded",
+def _arrears_case(*, year: int, conclusion: str = "paid_in_full", uscc: str = CONTRACTOR_USCC,
+                  owed: bool = True) -> ArrearsCase:
+    from anju.rights.models import CaseWorker
+
+    case = ArrearsCase.objects.create(
+        number=f"QX-{year}-{conclusion[:6]}-{int(owed)}", source="walk_in", route="inspection", status="concluded",
         employer_name="石狮建工集团有限公司", employer_uscc=uscc, region_id="350581001000",
         period_from=dt.date(year, 1, 1), period_to=dt.date(year, 3, 1), summary="欠薪", conclusion=conclusion,
         concluded_on=dt.date(year, 6, 1), created_at=timezone.now())
+    if owed:
+        CaseWorker.objects.create(case=case, name="李四", amount_owed=Decimal("3000"))
+    return case
 
 
 # Projects ------------------------------------------------------------------------------------
@@ -219,6 +225,7 @@ def test_unfounded_or_other_contractors_cases_are_no_arrears_history(p):
     year = timezone.localdate().year - 1
     _arrears_case(year=year, conclusion="not_established")
     _arrears_case(year=year, uscc=make_uscc("91350581MA2Y1JG6T"))
+    _arrears_case(year=year, conclusion="other", owed=False)  # of the inspector's own motion: nobody owed
     assert c.deposit_assess(project).exempt
 
 

@@ -188,8 +188,9 @@ def test_a_wage_warning_becomes_a_case_with_the_unpaid_roster_workers(client, da
                                 amount=Decimal("5800"), roster=people[0], month=month, reference="R-1")
     warning = Warning.objects.create(project=ours, rule="wages_unpaid", level=3, period=month,
                                      raised_on=ON, last_seen_on=ON)
-    assert [(w["name"], w["amount_owed"]) for w in c.warning_workers(warning)] == [
-        ("丙", None), ("乙", Decimal("5800.00"))]
+    workers, total = c.warning_workers(warning)
+    assert [(w["name"], w["amount_owed"]) for w in workers] == [("丙", None), ("乙", Decimal("5800.00"))]
+    assert total == 2
     client.force_login(p.inspector)
     url = reverse("rights:case_new")
     page = client.get(url, {"warning": warning.pk}).content.decode()
@@ -203,16 +204,61 @@ def test_a_wage_warning_becomes_a_case_with_the_unpaid_roster_workers(client, da
             "period_from": "2026-02", "period_to": "2026-02", "summary": "工资未按月经专户支付"}
     missing = client.post(url, form | rows)
     assert missing.status_code == 400 and "请填写被拖欠金额" in missing.content.decode()
-    done = client.post(url, form | rows | {"workers-0-amount_owed": "5600"})
-    assert done.status_code == 302, done.content.decode()[:2000]
+    # A roster row whose name is typed over is another person: it must not carry 乙's identity.
+    typed_over = client.post(url, form | rows | {"workers-0-amount_owed": "5600", "workers-1-name": "丁"})
+    assert typed_over.status_code == 302
     case = ArrearsCase.objects.get(warning=warning)
     claims = {w.name: w for w in case.workers.all()}
-    assert claims["乙"].roster_id == people[1].pk and claims["乙"].phone_masked == "139****0001"
-    assert claims["乙"].id_number_masked == people[1].id_number_masked and claims["丙"].amount_owed == Decimal("5600")
+    assert claims["丁"].roster_id is None and claims["丁"].phone_masked == "" and claims["丁"].id_number_masked == ""
+    assert claims["丙"].roster_id == people[2].pk and claims["丙"].phone_masked == "139****0002"
+    assert claims["丙"].id_number_masked == people[2].id_number_masked and claims["丙"].amount_owed == Decimal("5600")
+    # Clearing the name of an offered row drops it, though its amount was filled in.
+    case.delete()
+    Warning.objects.filter(pk=warning.pk).update(status=WarningStatus.OPEN, handled_by=None, handled_at=None)
+    dropped = client.post(url, form | rows | {"workers-0-amount_owed": "5600", "workers-1-name": ""})
+    assert dropped.status_code == 302
+    assert [w.name for w in ArrearsCase.objects.get(warning=warning).workers.all()] == ["丙"]
+    # 来源=预警 without a warning is a complaint like any other: it names someone.
+    plain = {k: v for k, v in form.items() if k != "warning"}
+    empty_rows = {"workers-TOTAL_FORMS": "3", "workers-INITIAL_FORMS": "0", "workers-MIN_NUM_FORMS": "0",
+                  "workers-MAX_NUM_FORMS": "50"}
+    refused = client.post(url, plain | empty_rows)
+    assert refused.status_code == 400 and "请至少填写一名投诉人" in refused.content.decode()
     # A rule about no particular worker: no complainant needed.
     other = Warning.objects.filter(project=ours, rule="no_notice_board").get()
-    assert c.warning_workers(other) == []
+    assert c.warning_workers(other) == ([], 0)
     empty = {"workers-TOTAL_FORMS": "3", "workers-INITIAL_FORMS": "0", "workers-MIN_NUM_FORMS": "0",
              "workers-MAX_NUM_FORMS": "50"}
     done = client.post(url, form | empty | {"warning": str(other.pk), "summary": "未设立维权信息告示牌"})
-    assert done.status_code == 302 and ArrearsCase.objects.get(warning=other).workers.count() == 0
+    own_motion = ArrearsCase.objects.get(warning=other)
+    assert done.status_code == 302 and own_motion.workers.count() == 0
+    # It can conclude, but not as wages paid, and it is no arrears history of the contractor.
+    from anju.rights import cases
+    from anju.rights.services import RightsError
+
+    own_motion = cases.case_accept(actor=p.inspector, case=own_motion)
+    with pytest.raises(RightsError):
+        cases.case_conclude(actor=p.inspector, case=own_motion, conclusion="paid_in_full")
+    cases.case_conclude(actor=p.inspector, case=own_motion, conclusion="other", note="已责令设立告示牌")
+    ArrearsCase.objects.filter(pk=own_motion.pk).update(concluded_on=dt.date(2025, 6, 1))
+    assert c.arrears_years(ours.contractor_uscc, dt.date(2026, 3, 1)) == []
+
+
+def test_an_exit_warning_names_the_workers_who_left_that_month_unsettled_past_the_limit(data):
+    from anju.rights import construction as c
+    from anju.rights.tests.factories import id_number
+
+    p, ours, _theirs = data
+    rows = {}
+    people = [("甲", dt.date(2026, 2, 10), None), ("乙", dt.date(2026, 2, 12), dt.date(2026, 2, 20)),
+              ("丙", dt.date(2026, 3, 1), None), ("丁", dt.date(2026, 2, 27), None)]
+    for i, (name, exited, settled) in enumerate(people):
+        rows[name] = c.roster_add(actor=p.contractor, project=ours, name=name, id_number=id_number(60 + i),
+                                  entered_on=dt.date(2026, 2, 3))
+        type(rows[name]).objects.filter(pk=rows[name].pk).update(exited_on=exited, settled_on=settled)
+    warning = Warning.objects.create(project=ours, rule="exit_unsettled", level=2, period=dt.date(2026, 2, 1),
+                                     raised_on=ON, last_seen_on=ON)
+    # On 2026-03-05 with the 7-day limit: 甲 (left 02-10, unsettled) only — 乙 settled, 丙 left in
+    # March, 丁 left 6 days ago.
+    workers, total = c.warning_workers(warning, on=dt.date(2026, 3, 5))
+    assert [w["name"] for w in workers] == ["甲"] and total == 1
