@@ -310,10 +310,16 @@ def _run(sql: str, params: list) -> list[tuple]:
     from django.db import connection
 
     if connection.vendor == "postgresql":
+        # What connection.cursor() does (the thread check, the connection, database errors as
+        # Django's), with the server-binding cursor class in place of the client-binding one.
+        # Django is pinned; test_matching runs this on PostgreSQL, so an upgrade that moves the
+        # class fails there first.
         from django.db.backends.postgresql.base import ServerBindingCursor
 
+        connection.validate_thread_sharing()
         connection.ensure_connection()
-        raw = ServerBindingCursor(connection.connection)
+        with connection.wrap_database_errors:
+            raw = ServerBindingCursor(connection.connection)
         cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     else:
         cursor = connection.cursor()
