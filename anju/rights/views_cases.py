@@ -167,12 +167,13 @@ def _from_warning(user, pk) -> Warning:
     return warning
 
 
-def _initial(ticket, warning) -> tuple[dict, list[dict]]:
-    """What the form starts with when the case comes from a ticket or a warning."""
+def _initial(ticket, warning) -> tuple[dict, list[dict], int]:
+    """What the form starts with when the case comes from a ticket or a warning: the case's
+    fields, the complainant rows, and how many workers the warning is about in all."""
     if ticket is not None:
         first = {"name": ticket.caller_name or (ticket.worker.name if ticket.worker else "")}
         return ({"source": CaseSource.TICKET, "region": ticket.region_id, "summary": ticket.description,
-                 "ticket": ticket.pk}, [first] if first["name"] else [])
+                 "ticket": ticket.pk}, [first] if first["name"] else [], 0)
     if warning is not None:
         from anju.rights.warnings import rule_label, warning_text
 
@@ -181,8 +182,8 @@ def _initial(ticket, warning) -> tuple[dict, list[dict]]:
                  "employer_name": project.contractor_name, "employer_uscc": project.contractor_uscc,
                  "summary": f"{rule_label(warning.rule)}：{warning_text(warning)}", "warning": warning.pk,
                  "period_from": warning.period, "period_to": warning.period},
-                construction.warning_workers(warning)[0])
-    return {}, []
+                *construction.warning_workers(warning))
+    return {}, [], 0
 
 
 def _employer_of(user, request, data: dict):
@@ -238,7 +239,7 @@ def case_new(request):
     if linked is not None and cases.cases_for_user(user).filter(pk=linked.pk).exists():
         messages.info(request, _("已转为欠薪案件 %(number)s，无需重复登记。") % {"number": linked.number})
         return redirect("rights:case", pk=linked.pk)
-    initial, people = _initial(ticket, warning)
+    initial, people, roster_total = _initial(ticket, warning)
     projects = list(projects_for_user(user).order_by("code")[:PROJECT_CHOICES])
     regions = _regions(user)
     bound = request.method == "POST"
@@ -274,7 +275,7 @@ def case_new(request):
     return render(request, "rights/case_form.html", {
         "nav": NAV, "form": form, "formset": formset, "ticket": ticket, "warning": warning,
         "from_roster": sum(1 for p in people if p.get("roster")),
-        "roster_total": construction.warning_workers(warning)[1] if warning is not None else 0,
+        "roster_total": roster_total,
         "employer": employer, "employers": [employer] if employer else [],
         "ticket_url": _link("rights:ticket", ticket.pk) if ticket else "",
     }, status=400 if bound else 200)
