@@ -249,6 +249,7 @@ def _monthly(actor, project, spec: ProjectSpec, people: list[Person], months: li
 
 def _project(u: dict[str, User], spec: ProjectSpec, index: int, today: dt.date, directory: Path) -> dict[str, int]:
     from anju.core.demo import DEMO_ORGANISATIONS
+    from anju.regions.selectors import region_name
     from anju.rights import construction
     from anju.rights.models import Project, RosterEntry
 
@@ -256,7 +257,7 @@ def _project(u: dict[str, User], spec: ProjectSpec, index: int, today: dt.date, 
     signed = today - dt.timedelta(days=spec.signed)
     permit, start = signed + dt.timedelta(days=6), signed + dt.timedelta(days=11)
     uscc, name = (DEMO_ORGANISATIONS["shishi-contractor"][:2] if spec.own else OTHER_CONTRACTOR)
-    data = {"code": spec.code, "name": spec.name, "region_id": spec.town, "address": f"{spec.name[:4]}{SITE_ROADS[int(spec.code[-1]) % len(SITE_ROADS)]}",
+    data = {"code": spec.code, "name": spec.name, "region_id": spec.town, "address": f"{region_name(spec.town)}{SITE_ROADS[int(spec.code[-1]) % len(SITE_ROADS)]}",
             "owner_name": "石狮市城市建设投资集团有限公司", "owner_uscc": make_uscc("91350581MA2XW3N8L"),
             "contractor_name": name, "contractor_uscc": uscc, "contract_value": Decimal(spec.value),
             "labour_share": Decimal("0.22"), "disbursement_cycle_months": 1, "contract_signed_on": signed,
