@@ -227,7 +227,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         return stopped(request, posting)
     signed = JobInterest.objects.filter(posting=posting, phone_hash=otp.confirmed_phone_hash(request)).first() \
         if otp.confirmed_phone_hash(request) else None
-    return render(request, "portal/jobs_detail.html", {"job": detail_of(posting), "signed": signed})
+    # The footer's hotline is the job's place's (a Lan County job does not show Shishi's number).
+    return render(request, "portal/jobs_detail.html", {"job": detail_of(posting), "signed": signed,
+                                                       "hotline_region": posting.region_id})
 
 
 # "我有意向" -----------------------------------------------------------------------------------------

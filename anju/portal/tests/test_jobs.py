@@ -428,3 +428,18 @@ def test_the_done_page_and_interest_status_of_a_referred_sign_up(board, staff, s
     html = client.get("/jobs/mine/").content.decode()
     assert "已转推荐" in html and 'data-testid="my-referral"' in html
     assert PostingStatus.PUBLISHED == JobPosting.objects.get(pk=board.welding.pk).status
+
+
+def test_a_jobs_page_shows_the_hotline_of_the_jobs_place(board, lan_staff):
+    """The footer's one number is the job's place's: Shishi's for a Shishi job, none (rather than
+    Shishi's) for a Lan County job while Lan County has entered none."""
+    from anju.rights.models import HotlineNumber
+
+    HotlineNumber.objects.get_or_create(region_prefix="350581", valid_from=dt.date(2022, 1, 1),
+                                        defaults={"name": "石狮市总工会服务热线", "number": "88712565"})
+    lan = post(lan_staff, title="岚县光伏电站焊工", key="welder", region=LAN_TOWN)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert "88712565" in Client().get(f"/jobs/{board.welding.pk}/").content.decode()
+    assert "88712565" not in Client().get(f"/jobs/{lan.pk}/").content.decode()
