@@ -756,6 +756,7 @@ class PostAttendance(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", db_index=False)
     recorded_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)  # a correction made from a stale page is refused
 
     class Meta:
         ordering = ["-month"]

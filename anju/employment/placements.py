@@ -347,19 +347,22 @@ def attendance_record(*, actor, assignment: PostAssignment, month: dt.date, days
 
 @transaction.atomic
 def attendance_correct(*, actor, assignment: PostAssignment, month: dt.date, days_required: int, days_present: int,
-                       reason: str, subsidy_due: Decimal | None = None) -> PostAttendance:
+                       reason: str, subsidy_due: Decimal | None = None,
+                       expected_version: int | None = None) -> PostAttendance:
     """Correct a month already recorded (the same checks as recording it), with the reason, which
-    becomes the row's note; the audit keeps what it said before."""
+    becomes the row's note; the audit keeps what it said before. A row changed since the page
+    showed it (`expected_version`) is refused."""
     locked = _lock(actor, assignment)
     reason = (reason or "").strip()
     if not reason:
         raise EmploymentError(N_("请填写更正原因。"), "note")
     month, required, present, due, computed, reason = _attendance_values(locked, month, days_required, days_present,
                                                                          subsidy_due, reason)
-    row = PostAttendance.objects.select_for_update().filter(assignment=locked, month=month).first()
-    if row is None:
+    pk = PostAttendance.objects.filter(assignment=locked, month=month).values_list("pk", flat=True).first()
+    if pk is None:
         raise EmploymentError(N_("%(month)s还没有考勤记录，无需更正。"), "month", code="missing",
                               params={"month": f"{month:%Y-%m}"})
+    row = lock_versioned(PostAttendance.objects.all(), pk, expected_version=expected_version)
     before = {"days_required": row.days_required, "days_present": row.days_present,
               "subsidy_due": str(row.subsidy_due), "note": row.note}
     row.days_required, row.days_present, row.subsidy_due, row.note = required, present, due, reason
@@ -368,7 +371,7 @@ def attendance_correct(*, actor, assignment: PostAssignment, month: dt.date, day
     if all(after[k] == before[k] for k in ("days_required", "days_present", "subsidy_due")):
         # A correction changes the figures; a new reason alone would only overwrite the note.
         raise EmploymentError(N_("更正后的考勤与原记录相同。"), "days_present", code="unchanged")
-    row.save()
+    save_versioned(row, ["days_required", "days_present", "subsidy_due", "note", "recorded_by", "recorded_at"])
     audit_record(actor=actor, action=Action.UPDATE, obj=row, region_code=locked.region_code,
                  changes={k: (before[k], after[k]) for k in before if before[k] != after[k]},
                  detail={"placement": locked.pk, "month": f"{month:%Y-%m}", "computed": str(computed),

@@ -88,8 +88,16 @@ class AttendanceForm(forms.Form):
                                      max_value=Decimal("99999999"), decimal_places=2, widget=_MONEY,
                                      help_text=gettext_lazy("留空按出勤折算；填写较低金额须在备注中说明。"))
     note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=200, widget=forms.TextInput(attrs=_TEXT))
-    # Set when the form corrects a month already recorded (the note is then the reason, required).
+    # Set when the form corrects a month already recorded (the note is then the reason, required),
+    # with the version of the row the page showed.
     correct = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("correct") and not data.get("version"):
+            self.add_error(None, _("请从考勤表中该月的“更正”进入更正。"))
+        return data
 
     def clean_month(self):
         raw = self.cleaned_data["month"].strip()
@@ -164,25 +172,25 @@ def _detail(request, placement, *, attendance_form=None, end_form=None, status: 
     can_change = PlacementPolicy.can_on(user, "change", placement)
     active = placement.status == AssignmentStatus.ACTIVE
     attendance = list(placement.attendance.select_related("recorded_by").order_by("-month"))
-    correcting = None
     if attendance_form is None and can_change:
         wanted = request.GET.get("correct", "")
-        correcting = next((a for a in attendance if f"{a.month:%Y-%m}" == wanted), None)
-        if correcting is not None:
+        row = next((a for a in attendance if f"{a.month:%Y-%m}" == wanted), None)
+        if row is not None:
             attendance_form = AttendanceForm(initial={
-                "month": wanted, "days_required": correcting.days_required, "days_present": correcting.days_present,
+                "month": wanted, "days_required": row.days_required, "days_present": row.days_present,
                 # Blank (computed from the days) unless the month was recorded at another amount:
                 # a pre-filled amount would survive a change of the days unnoticed.
-                "subsidy_due": None if correcting.subsidy_due == placements.subsidy_for(
-                    placement.monthly_subsidy, correcting.days_required, correcting.days_present)
-                else correcting.subsidy_due, "note": "", "correct": True})
+                "subsidy_due": None if row.subsidy_due == placements.subsidy_for(
+                    placement.monthly_subsidy, row.days_required, row.days_present)
+                else row.subsidy_due, "note": "", "correct": True, "version": row.version})
         else:
             last = today.replace(day=1) - dt.timedelta(days=1)
             month = last if last >= placement.start_date.replace(day=1) else today
             attendance_form = AttendanceForm(initial={"month": f"{month:%Y-%m}", "days_required": 22,
                                                       "days_present": 22})
-    elif attendance_form is not None and attendance_form.is_bound and attendance_form.data.get("correct") in ("True", "on", "1"):
-        correcting = True
+    # The form corrects a recorded month (its heading says so), shown afresh or sent back with an error.
+    correcting = attendance_form is not None and attendance_form.fields["correct"].to_python(
+        attendance_form["correct"].value())
     if end_form is None and can_change and active:
         # 失业 unless the ledger shows the worker in another job still open; then 不变更.
         other_job = placement.worker.hires.filter(end_date__isnull=True).exclude(pk=placement.hire_id).exists()
@@ -224,11 +232,15 @@ def attendance_add(request, pk):
             if d["correct"]:
                 row = placements.attendance_correct(actor=request.user, assignment=placement, month=d["month"],
                                                     days_required=d["days_required"], days_present=d["days_present"],
-                                                    subsidy_due=d["subsidy_due"], reason=d["note"])
+                                                    subsidy_due=d["subsidy_due"], reason=d["note"],
+                                                    expected_version=d["version"])
             else:
                 row = placements.attendance_record(actor=request.user, assignment=placement, month=d["month"],
                                                    days_required=d["days_required"], days_present=d["days_present"],
                                                    subsidy_due=d["subsidy_due"], note=d["note"])
+        except VersionConflict as exc:
+            form.add_error(None, _("%(reason)s 请重新点击该月的“更正”。") % {"reason": exc.text()})
+            return _detail(request, placement, attendance_form=form, status=409)
         except AnjuError as exc:
             _add_error(form, exc)
         else:

@@ -96,7 +96,9 @@ def test_compiled_catalogue_matches_the_po_file():
         mo = gettext.GNUTranslations(f)
     stale = []
     for e in read_po(EN_PO):
-        if e["msgid_plural"] is None:
+        if e.get("msgctxt") is not None:  # {% translate "…" context "…" %}
+            got, want = mo.pgettext(e["msgctxt"], e["msgid"]), e["msgstr"].get(0)
+        elif e["msgid_plural"] is None:
             got, want = mo.gettext(e["msgid"]), e["msgstr"].get(0)
         else:
             got, want = mo.ngettext(e["msgid"], e["msgid_plural"], 2), e["msgstr"].get(1)

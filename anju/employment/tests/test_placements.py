@@ -25,6 +25,7 @@ from anju.employment.models import (
     PostingStatus,
 )
 from anju.employment.services import EmploymentError
+from anju.lib.versioning import VersionConflict
 from anju.registry.choices import DIFFICULTY_BITS, EmploymentStatus
 from anju.registry.models import TimelineEvent, Worker
 from anju.registry.tests.factories import make_worker
@@ -268,8 +269,13 @@ def test_a_recorded_month_is_corrected_with_a_reason_and_the_audit_keeps_the_old
         placements.attendance_correct(actor=people.town2, assignment=placed, month=dt.date(2022, 6, 1),
                                       days_required=22, days_present=11, reason="录错")
     row = placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 6, 15),
-                                        days_required=22, days_present=11, reason="实际出勤 11 天，原登记有误")
+                                        days_required=22, days_present=11, reason="实际出勤 11 天，原登记有误",
+                                        expected_version=1)
     assert (row.days_present, row.subsidy_due, row.note) == (11, Decimal("400.00"), "实际出勤 11 天，原登记有误")
+    assert row.version == 2
+    with pytest.raises(VersionConflict):  # corrected since version 1 was shown
+        placements.attendance_correct(actor=people.town, assignment=placed, month=dt.date(2022, 6, 1),
+                                      days_required=22, days_present=10, reason="再次更正", expected_version=1)
     assert PostAttendance.objects.count() == 1
     event = AuditEvent.objects.filter(object_type__icontains="postattendance", action="update").get()
     assert event.changes["days_present"] == [22, 11] and event.changes["subsidy_due"] == ["800.00", "400.00"]
@@ -393,12 +399,18 @@ def test_pages_place_record_attendance_and_end(client, people):
     # A month recorded wrongly: 更正 opens the form on it; the reason is required.
     detail = client.get(reverse("employment:placement", args=[placement.pk]), {"correct": "2022-06"}).content.decode()
     assert 'data-testid="correcting"' in detail and 'value="11"' in detail
-    no_reason = client.post(attend, {"month": "2022-06", "days_required": "22", "days_present": "20", "correct": "True"})
+    shown = PostAttendance.objects.get().version
+    correction = {"month": "2022-06", "days_required": "22", "days_present": "20", "correct": "True",
+                  "version": str(shown)}
+    no_reason = client.post(attend, correction)
     assert no_reason.status_code == 400 and "请填写更正原因" in no_reason.content.decode()
     assert 'data-testid="correcting"' in no_reason.content.decode()
-    fixed = client.post(attend, {"month": "2022-06", "days_required": "22", "days_present": "20", "correct": "True",
-                                 "note": "补录请假条后重新核定"})
+    fixed = client.post(attend, correction | {"note": "补录请假条后重新核定"})
     assert fixed.status_code == 302 and PostAttendance.objects.get().subsidy_due == Decimal("727.27")
+    # A second correction from the page as it was before the first one is refused, and changes nothing.
+    stale = client.post(attend, correction | {"days_present": "18", "note": "另一人的更正"})
+    assert stale.status_code == 409 and 'data-testid="correcting"' in stale.content.decode()
+    assert PostAttendance.objects.get().days_present == 20
     end = client.post(reverse("employment:placement_end", args=[placement.pk]),
                       {"version": placement.version, "end_date": "2022-12-31", "reason": "合同期满",
                        "status_after": "unemployed"})
