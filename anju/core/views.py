@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from anju.accounts.models import Role
 from anju.core.dashboard import dashboard
 from anju.regions.codes import clean_prefix
 from anju.registry.permissions import WorkerPolicy
@@ -16,7 +17,7 @@ def _organisation_home(user) -> str:
     contractor user at its projects (the ledger dashboard would be all zeros linking to 403)."""
     from anju.rights.templatetags.rights_tabs import first_tab_url
 
-    if user.role == "employer_user":
+    if user.role == Role.EMPLOYER_USER:
         return reverse("employment:postings")
     return first_tab_url(user) or ""
 

@@ -39,6 +39,7 @@ from anju.rights.models import (
 )
 from anju.rights.permissions import CasePolicy
 from anju.rights.services import (
+    CENT,
     ROUTES,
     RightsError,
     case_create,
@@ -375,7 +376,7 @@ def recovered_by_method(case_ids) -> list[tuple[str, str, Decimal]]:
     means, in the order of the choices: (method, label, amount); means never used left out."""
     rows = dict(CaseRecovery.objects.filter(claim__case_id__in=case_ids).order_by().values("method")
                 .annotate(total=Sum("amount")).values_list("method", "total"))
-    return [(value, label, Decimal(rows[value]).quantize(Decimal("0.01")))
+    return [(value, label, Decimal(rows[value]).quantize(CENT))
             for value, label in Recovery.choices if rows.get(value)]
 
 

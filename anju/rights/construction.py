@@ -57,6 +57,7 @@ from anju.rights.models import (
 from anju.rights.permissions import ProjectPolicy
 from anju.rights.services import (
     CENT,
+    WAGE_RULES,
     RightsError,
     encrypt_id_number,
     encrypt_phone,
@@ -493,12 +494,9 @@ def _cents_or_none(total) -> Decimal | None:
     return None if total is None else _cents(total)
 
 
-# The workers a warning is about -----------------------------------------------------------------
-# Rules about the month's wages: the workers who attended that month and were not paid for it
-# through the special account. The exit rule: the workers who left that month, longer ago than
-# the settlement time limit, without a settlement. Other rules are about no particular worker.
-WAGE_RULES = ("wages_unpaid", "paid_fewer_than_attended", "attendees_unpaid")
-WORKER_RULES = (*WAGE_RULES, "exit_unsettled")
+# The workers a warning is about (services.WAGE_RULES: the workers who attended that month and were
+# not paid for it through the special account; the exit rule: those who left that month, longer
+# ago than the settlement time limit, without a settlement; other rules name no worker) --------
 WARNING_COMPLAINANTS = 50  # as many as the case form takes
 
 
@@ -789,7 +787,6 @@ def notice_board(project: Project, *, on: dt.date | None = None, printed_by=None
     未录入) rather than a guess. The payroll supervisor's phone is there for the workers to call:
     the sheet printed for the site (`printed_by`, the user printing it) shows it in full, and that
     reveal is audited; on screen it stays masked."""
-    from anju.lib import crypto
     from anju.rights.models import PayrollSheet
 
     on = on or today()

@@ -50,6 +50,11 @@ from anju.rights.permissions import CasePolicy, TicketPolicy
 from anju.workflow.services import Assignment, task_open
 
 CENT = Decimal("0.01")
+# Warning rules about particular workers (construction.warning_workers names them): the month's
+# wages not paid to those who attended, and workers gone without a settlement. A case from a
+# warning of any other rule may start with no complainant.
+WAGE_RULES = ("wages_unpaid", "paid_fewer_than_attended", "attendees_unpaid")
+WORKER_RULES = (*WAGE_RULES, "exit_unsettled")
 
 
 class RightsError(AnjuError):
@@ -341,8 +346,6 @@ def case_create(*, actor, source: str, route: str, region, employer_name: str, p
     # A case from an early warning may start with no complainant: the inspector acts of their own
     # motion (a project without its special account, say); a complaint always names someone.
     if not complainants:
-        from anju.rights.construction import WORKER_RULES
-
         if warning is None or warning.rule in WORKER_RULES:
             raise RightsError(N_("请至少填写一名投诉人及被拖欠金额。"), "complainants")
     rows = []
